@@ -1,0 +1,19 @@
+"""Creating fonds."""
+from ..errors import DuplicateCode
+from ..events import FondsCreated
+from ..i18n import _
+from ..resources import Fonds
+
+
+def create_fonds(root, registry, actor, code, name, organ_id):
+    """Add a fonds keyed by ``code``.  Raises DuplicateCode."""
+    container = root["fonds"]
+    if code in container:
+        raise DuplicateCode(fields={"code": _("Phông có mã này đã tồn tại.")})
+    fonds = container.add(code, Fonds(code=code, name=name, organ_id=organ_id))
+    registry.notify(FondsCreated(fonds, actor))
+    return fonds
+
+
+def visible_fonds(root, can_view):
+    return [f for f in root["fonds"].values() if can_view(f)]

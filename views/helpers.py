@@ -1,0 +1,45 @@
+"""Small request helpers shared by the views."""
+from urllib.parse import urlsplit
+
+from archive.events import Actor
+
+
+def actor_of(request, login=None):
+    if login is None:
+        user = request.identity
+        login = user.login if user is not None else "anonymous"
+    return Actor(login, request.client_addr or "")
+
+
+def safe_next_url(request, url):
+    """Only same-site paths are followed after login (no open redirect)."""
+    if url:
+        parts = urlsplit(url)
+        if not parts.scheme and not parts.netloc and url.startswith("/") and not url.startswith("//"):
+            return url
+    return request.application_url + "/"
+
+
+def settings_int(request, key, default):
+    return int(request.registry.settings.get(key, default))
+
+
+class Page:
+    """One page of a sequence: ``items``, ``number``, ``count``, ``total``."""
+
+    def __init__(self, items, number, size=25):
+        items = list(items)
+        self.total = len(items)
+        self.size = size
+        self.count = max(1, (self.total + size - 1) // size)
+        self.number = min(max(1, number), self.count)
+        start = (self.number - 1) * size
+        self.items = items[start:start + size]
+
+    @classmethod
+    def from_request(cls, request, items, size=25):
+        try:
+            number = int(request.params.get("page", 1))
+        except ValueError:
+            number = 1
+        return cls(items, number, size)

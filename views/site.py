@@ -1,0 +1,116 @@
+"""Home, language switch, users administration, journal."""
+import datetime
+from urllib.parse import urlsplit
+
+from pyramid.httpexceptions import HTTPFound, HTTPSeeOther
+from pyramid.view import view_config, view_defaults
+
+from archive import security as perm
+from archive.db import archive_root
+from archive.errors import ArchiveError
+from archive.i18n import _
+from archive.resources import ArchiveRoot, User, Users
+from archive.schemas import UserEditSchema, UserSchema
+from archive.services import users as user_service
+
+from .content import failed, flash
+from .forms import ArchiveForm
+from .helpers import Page, actor_of, safe_next_url
+
+LANGUAGES = ("vi", "en")
+
+
+@view_config(context=ArchiveRoot, renderer="templates/home.pt", permission=perm.HOME)
+def home(context, request):
+    fonds = [f for f in context["fonds"].values() if request.has_permission(perm.VIEW, f)]
+    return {"fonds": fonds, "page_title": _("Trang chủ")}
+
+
+@view_config(context=ArchiveRoot, name="language", permission=perm.PUBLIC)
+def language(context, request):
+    lang = request.params.get("lang")
+    back = request.params.get("next") or (urlsplit(request.referer).path if request.referer else None)
+    response = HTTPFound(safe_next_url(request, back))
+    if lang in LANGUAGES:
+        response.set_cookie("_LOCALE_", lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+def fonds_choices(request):
+    return [(f.code, f"{f.code} – {f.name}") for f in archive_root(request)["fonds"].values()]
+
+
+@view_defaults(context=Users, permission=perm.MANAGE)
+class UsersViews:
+    def __init__(self, context, request):
+        self.context, self.request = context, request
+
+    @view_config(renderer="templates/users.pt")
+    def list(self):
+        return {"page": Page.from_request(self.request, list(self.context.values())),
+                "page_title": _("Người dùng")}
+
+    @view_config(name="add", renderer="templates/form.pt")
+    def add(self):
+        form = ArchiveForm(self.request, UserSchema(), buttons=((_("Tạo người dùng"), "save"),),
+                           fonds_choices=fonds_choices(self.request))
+        if self.request.method == "POST":
+            data = form.validate()
+            if data is not None:
+                try:
+                    user_service.create_user(
+                        archive_root(self.request), self.request.registry, actor_of(self.request),
+                        self.request.registry.password_hasher, data["login"], data["password"],
+                        data["role"], sorted(data["fonds"]), data["name"])
+                except ArchiveError as exc:
+                    failed(self.request, form, exc)
+                else:
+                    flash(self.request, _("Đã tạo người dùng."))
+                    return HTTPSeeOther(self.request.resource_url(self.context))
+        return {"form": form.render(), "message": form.message, "page_title": _("Người dùng mới")}
+
+
+@view_defaults(context=User, permission=perm.MANAGE)
+class UserViews:
+    def __init__(self, context, request):
+        self.context, self.request = context, request
+
+    @view_config(renderer="templates/form.pt")
+    @view_config(name="edit", renderer="templates/form.pt")
+    def edit(self):
+        user = self.context
+        form = ArchiveForm(self.request, UserEditSchema(), buttons=((_("Lưu"), "save"),),
+                           fonds_choices=fonds_choices(self.request),
+                           appstruct={"name": user.name, "role": user.role, "fonds": set(user.fonds),
+                                      "active": user.active})
+        if self.request.method == "POST":
+            data = form.validate()
+            if data is not None:
+                try:
+                    user_service.update_user(
+                        archive_root(self.request), self.request.registry, actor_of(self.request),
+                        self.request.registry.password_hasher, user.login, role=data["role"],
+                        fonds=sorted(data["fonds"]), password=data["password"] or None,
+                        name=data["name"], active=data["active"])
+                except ArchiveError as exc:
+                    failed(self.request, form, exc)
+                else:
+                    flash(self.request, _("Đã lưu."))
+                    return HTTPSeeOther(self.request.resource_url(self.context.__parent__))
+        return {"form": form.render(), "message": form.message,
+                "page_title": _("Người dùng ${login}", mapping={"login": user.login})}
+
+
+@view_config(context=ArchiveRoot, name="journal", renderer="templates/journal.pt", permission=perm.REPORT)
+def journal(context, request):
+    try:
+        number = max(1, int(request.params.get("page", 1)))
+    except ValueError:
+        number = 1
+    size = 50
+    entries = context.journal.latest((number - 1) * size, size)
+    for entry in entries:
+        entry["when"] = datetime.datetime.fromtimestamp(entry["time"]).strftime("%d/%m/%Y %H:%M:%S")
+    total = len(context.journal)
+    return {"entries": entries, "number": number, "count": max(1, (total + size - 1) // size),
+            "total": total, "page_title": _("Nhật ký hệ thống")}
