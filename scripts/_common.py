@@ -1,0 +1,71 @@
+"""What every script shares: loading the app, a connection with an explicit
+transaction manager, retry on conflicts, the acting identity."""
+import argparse
+import contextlib
+import getpass
+
+import transaction
+from pyramid.paster import get_app, setup_logging
+from ZODB.POSException import ConflictError
+
+from archive.db import ROOT_KEY, registry_db
+from archive.events import Actor
+
+
+class ScriptEnv:
+    """The loaded application's registry, settings and a database connection."""
+
+    def __init__(self, config_uri, script_name):
+        setup_logging(config_uri)
+        self.app = get_app(config_uri)
+        self.registry = self.app.registry
+        self.settings = self.registry.settings
+        self.db = registry_db(self.registry)
+        self.tm = transaction.TransactionManager(explicit=True)
+        self.conn = self.db.open(self.tm)
+        try:
+            user = getpass.getuser()
+        except Exception:  # no login name in some containers
+            user = "unknown"
+        self.actor = Actor("system", f"script:{script_name}:{user}")
+
+    @property
+    def root(self):
+        return self.conn.root()[ROOT_KEY]
+
+    def attempts(self, n=10):
+        """``for attempt in env.attempts(): with attempt: ...`` retries a
+        transaction that hit a ConflictError."""
+        return self.tm.attempts(n)
+
+    def run(self, fn, attempts=10):
+        """Run ``fn(root)`` in one transaction, retried on conflicts."""
+        for attempt in self.tm.attempts(attempts):
+            with attempt:
+                result = fn(self.root)
+        return result
+
+    def close(self):
+        with contextlib.suppress(Exception):
+            self.tm.abort()
+        self.conn.close()
+        for db in getattr(self.registry, "_zodb_databases", {}).values():
+            db.close()
+
+
+def parser(description, prog):
+    p = argparse.ArgumentParser(prog=prog, description=description)
+    p.add_argument("config_uri", metavar="CONFIG", help="the .ini file, e.g. development.ini")
+    return p
+
+
+@contextlib.contextmanager
+def script_env(config_uri, name):
+    env = ScriptEnv(config_uri, name)
+    try:
+        yield env
+    finally:
+        env.close()
+
+
+__all__ = ["ScriptEnv", "script_env", "parser", "ConflictError"]
