@@ -53,6 +53,17 @@ class ScriptEnv:
             db.close()
 
 
+def text(message):
+    """A message of the core in plain (Vietnamese) text, placeholders filled."""
+    return message.interpolate() if hasattr(message, "interpolate") else str(message)
+
+
+def describe_error(exc):
+    """One line for a named exception of the services, with its field errors."""
+    details = "; ".join(f"{name}: {text(msg)}" for name, msg in exc.fields.items())
+    return text(exc.message) + (f" ({details})" if details else "")
+
+
 def parser(description, prog):
     p = argparse.ArgumentParser(prog=prog, description=description)
     p.add_argument("config_uri", metavar="CONFIG", help="the .ini file, e.g. development.ini")
@@ -68,4 +79,4 @@ def script_env(config_uri, name):
         env.close()
 
 
-__all__ = ["ScriptEnv", "script_env", "parser", "ConflictError"]
+__all__ = ["ScriptEnv", "script_env", "parser", "text", "describe_error", "ConflictError"]

@@ -16,10 +16,10 @@ GENERATION = 1
 STEPS = {}
 
 
-def pending(root, steps=None, target=None):
-    steps = STEPS if steps is None else steps
+def pending(root, target=None):
+    """The generations still to reach, in order."""
     target = GENERATION if target is None else target
-    return [gen for gen in range(root.generation + 1, target + 1)]
+    return list(range(root.generation + 1, target + 1))
 
 
 def evolve(root, transaction_manager, steps=None, target=None):
@@ -27,7 +27,7 @@ def evolve(root, transaction_manager, steps=None, target=None):
     generations applied."""
     steps = STEPS if steps is None else steps
     applied = []
-    for gen in pending(root, steps, target):
+    for gen in pending(root, target):
         step = steps.get(gen)
         with transaction_manager:
             if step is not None:

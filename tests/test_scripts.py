@@ -1,0 +1,217 @@
+"""The archive's scripts on the same data as the running server (ZEO), the
+launcher of `make run`, archive-admin and archive-evolve."""
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from live import ADMIN_PASSWORD, LiveServer, write_ini
+
+BIN = os.path.dirname(sys.executable)
+
+
+def zeo_settings(app_dir):
+    var = f"{app_dir}/var"
+    return {"zodbconn.uri": f"zeo://{var}/zeo.sock?blob_dir={var}/blobs&shared_blob_dir=1&wait_timeout=30"}
+
+
+def run_script(name, *args, stdin=None, check=True):
+    result = subprocess.run([os.path.join(BIN, name), *args], input=stdin, capture_output=True,
+                            text=True, timeout=120,
+                            env=dict(os.environ, ARCHIVE_ADMIN_PASSWORD=ADMIN_PASSWORD))
+    if check and result.returncode != 0:
+        raise AssertionError(f"{name} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def http(method, url, body=None, token=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null")
+
+
+@pytest.fixture
+def zeo(tmp_path):
+    ini = write_ini(tmp_path, zeo_settings(tmp_path))
+    process = subprocess.Popen([os.path.join(BIN, "archive-zeo"), ini], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+    from archive.scripts.zeo import paths_for, wait_until_alive
+
+    paths = paths_for(ini)
+    assert wait_until_alive(paths.socket, timeout=60, process=process), process.stdout.read()
+    yield ini, paths, process
+    if process.poll() is None:
+        process.terminate()
+        process.wait(30)
+
+
+def test_scripts_share_the_database_with_the_running_server(tmp_path, zeo):
+    ini, paths, zeo_process = zeo
+    with LiveServer(tmp_path, zeo_settings(tmp_path)) as server:
+        # scripts write while the server runs ...
+        run_script("archive-admin", ini, "fonds", "add", "SNV", "Sở Nội vụ", "000.00.17.H17")
+        run_script("archive-admin", ini, "user", "add", "lan", "--role", "archivist",
+                   "--fonds", "SNV", "--name", "Nguyễn Thị Lan", stdin="mat-khau-123\n")
+        token = run_script("archive-admin", ini, "token", "create", "lan").stdout.strip()
+        # ... and the server sees it at once, and the reverse
+        status, body = http("POST", server.url + "/api/v1/fonds/SNV/dossiers",
+                            {"notation": "01.TCCB", "title": "Hồ sơ thử", "retention": 10},
+                            token=token)
+        assert status == 201, body
+        listing = run_script("archive-admin", ini, "user", "list").stdout
+        assert "lan\tarchivist\tSNV" in listing
+        status, body = http("GET", server.url + f"/api/v1/dossiers/{body['id']}", token=token)
+        assert status == 200 and body["title"] == "Hồ sơ thử"
+    # a clean stop: the ZEO server closes the storage and removes its socket
+    result = run_script("archive-zeo", ini, "--stop")
+    assert "stopped" in result.stdout
+    assert zeo_process.wait(30) == 0
+    assert not os.path.exists(paths.socket)
+    assert os.path.exists(paths.data + ".index")  # written only by a clean close
+
+
+def test_archive_run_starts_zeo_and_pserve_and_stops_both(tmp_path):
+    from live import free_port
+
+    port = free_port()
+    ini = write_ini(tmp_path, zeo_settings(tmp_path), {"listen": f"127.0.0.1:{port}"})
+    log = open(tmp_path / "run.log", "wb")
+    process = subprocess.Popen([os.path.join(BIN, "archive-run"), ini], stdout=log,
+                               stderr=subprocess.STDOUT,
+                               env=dict(os.environ, ARCHIVE_ADMIN_PASSWORD=ADMIN_PASSWORD))
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert time.time() < deadline, (tmp_path / "run.log").read_text()
+                assert process.poll() is None, (tmp_path / "run.log").read_text()
+                time.sleep(0.3)
+        # a script works against the running archive
+        result = run_script("archive-admin", ini, "user", "list")
+        assert "admin\tadministrator" in result.stdout
+        process.send_signal(signal.SIGINT)
+        assert process.wait(60) == 0 or process.returncode in (-signal.SIGINT, 130)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        log.close()
+    assert not os.path.exists(tmp_path / "var" / "zeo.sock")
+    assert os.path.exists(tmp_path / "var" / "Data.fs.index")
+
+
+def admin_main(app_dir, *argv, stdin=""):
+    from archive.scripts import admin
+
+    out = io.StringIO()
+    code = admin.main([str(app_dir / "testing.ini"), *argv], out=out, stdin=io.StringIO(stdin))
+    return code, out.getvalue()
+
+
+def test_archive_admin_users_tokens_and_errors(app_dir, monkeypatch, capsys):
+    monkeypatch.setenv("ARCHIVE_ADMIN_PASSWORD", ADMIN_PASSWORD)
+    assert admin_main(app_dir, "fonds", "add", "SNV", "Sở Nội vụ", "000.00.17.H17")[0] == 0
+    code, out = admin_main(app_dir, "user", "add", "minh", "--role", "official", "--fonds", "SNV",
+                           stdin="mat-khau-123\n")
+    assert code == 0 and "minh created" in out
+    code, out = admin_main(app_dir, "token", "create", "minh", "--label", "một cửa")
+    token = out.strip()
+    assert code == 0 and len(token) > 30
+    # wrong input: a clear message in Vietnamese, exit 2, nothing changed
+    code, _ = admin_main(app_dir, "user", "set", "minh", "--fonds", "KHONGCO")
+    assert code == 2
+    assert "Phông không tồn tại: KHONGCO" in capsys.readouterr().err
+    code, _ = admin_main(app_dir, "user", "add", "ngan", "--role", "official", stdin="ngan\n")
+    assert code == 2
+    assert "ít nhất 8 ký tự" in capsys.readouterr().err
+    code, out = admin_main(app_dir, "user", "list")
+    assert "minh\tofficial\tSNV" in out and "ngan" not in out
+    # the token works in the web application, and stops working once revoked
+    from webtest import TestApp
+
+    from conftest import close_app, make_app
+
+    app = make_app(app_dir)
+    try:
+        client = TestApp(app)
+        headers = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/v1/fonds", headers=headers).json["fonds"][0]["code"] == "SNV"
+        client.delete(f"/api/v1/tokens/{token}", headers=headers, status=204)
+        client.get("/api/v1/fonds", headers=headers, status=401)
+    finally:
+        close_app(app)
+
+
+def test_verify_reports_a_corrupted_file(app_dir, admin_api, dossier_id):
+    from conftest import RECORD, make_pdf
+
+    from conftest import close_app
+
+    body = admin_api.file_record(dossier_id, RECORD, [("a.pdf", make_pdf(1))]).json
+    close_app(admin_api.app.app)  # FileStorage: one process (or one opener) at a time
+    assert admin_main(app_dir, "verify")[1].endswith("1 files checked, 0 mismatches\n")
+    # damage the stored blob behind the archive's back
+    blobs = [os.path.join(d, f) for d, _, files in os.walk(app_dir / "var" / "blobs")
+             for f in files if f.endswith(".blob")]
+    assert len(blobs) == 1
+    os.chmod(blobs[0], 0o644)
+    with open(blobs[0], "r+b") as fh:
+        fh.seek(100)
+        fh.write(b"XXXX")
+    code, out = admin_main(app_dir, "verify")
+    assert code == 1
+    assert "MISMATCH" in out and body["files"][0]["id"] in out
+
+
+def test_evolve_runs_pending_steps_once(app_dir, monkeypatch):
+    from archive import evolve
+    from archive.scripts import evolve as evolve_script
+
+    monkeypatch.setenv("ARCHIVE_ADMIN_PASSWORD", ADMIN_PASSWORD)
+    out = io.StringIO()
+    assert evolve_script.main([str(app_dir / "testing.ini")], out=out) == 0
+    assert "nothing to do" in out.getvalue()  # a new database is born at the latest generation
+
+    calls = []
+
+    def step2(root):
+        """mark every fonds"""
+        calls.append(root.generation)
+        root.evolved_marker = True
+
+    monkeypatch.setattr(evolve, "GENERATION", 2)
+    monkeypatch.setitem(evolve.STEPS, 2, step2)
+    out = io.StringIO()
+    assert evolve_script.main([str(app_dir / "testing.ini"), "--dry-run"], out=out) == 0
+    assert "pending: 2" in out.getvalue() and calls == []
+    out = io.StringIO()
+    assert evolve_script.main([str(app_dir / "testing.ini")], out=out) == 0
+    assert "applied: 2" in out.getvalue() and calls == [1]
+    out = io.StringIO()
+    assert evolve_script.main([str(app_dir / "testing.ini")], out=out) == 0
+    assert "nothing to do" in out.getvalue() and calls == [1]
+    from conftest import open_db
+
+    db = open_db(app_dir)
+    try:
+        root = db.open().root()["archive"]
+        assert root.generation == 2 and root.evolved_marker is True
+    finally:
+        db.close()
