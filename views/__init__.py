@@ -16,7 +16,6 @@ def includeme(config):
         reissue_time=600))
     config.set_security_policy(ArchiveSecurityPolicy())
     config.set_default_csrf_options(require_csrf=True, callback=csrf_applies)
-    config.add_tween("archive.views.tweens.secure_headers_tween_factory")
     config.add_translation_dirs("colander:locale", "deform:locale", "archive.views:locale")
     config.add_static_view("static", "archive.views:static", cache_max_age=3600,
                            permission="public")
