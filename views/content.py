@@ -14,12 +14,12 @@ from archive.services import records as record_service
 from archive.services.fonds import create_fonds
 
 from .forms import ArchiveForm, files_node
-from .helpers import Page, actor_of
+from .helpers import LazyPage, Page, actor_of
 from .uploads import discard_all, refuse_classified, spool_uploads
 
 
 def flash(request, message, queue="success"):
-    request.session.flash(message, queue)
+    request.session.flash(request.localizer.translate(message), queue)  # the JSON session drops mappings
 
 
 def failed(request, form, exc):
@@ -62,12 +62,19 @@ class FondsViews:
 
     @view_config(renderer="templates/fonds.pt", permission=perm.VIEW)
     def view(self):
-        dossiers = sorted((d for d in self.context.values()
-                           if self.request.has_permission(perm.VIEW, d)),
-                          key=lambda d: (-d.year, d.notation))
-        return {"page": Page.from_request(self.request, dossiers),
-                "can_add": self.request.has_permission(perm.ADD_DOSSIER, self.context),
-                "page_title": self.context.name}
+        """Newest first by file code (organ.year.notation), loading only the
+        dossiers of the pages up to the one shown."""
+        fonds, has = self.context, self.request.has_permission
+
+        def visible():
+            for code in reversed(fonds.file_codes.keys()):
+                dossier = fonds.get(fonds.file_codes[code])
+                if dossier is not None and has(perm.VIEW, dossier):
+                    yield dossier
+
+        return {"page": LazyPage.from_request(self.request, visible()),
+                "can_add": has(perm.ADD_DOSSIER, fonds),
+                "page_title": fonds.name}
 
     @view_config(name="add-dossier", renderer="templates/form.pt", permission=perm.ADD_DOSSIER)
     def add_dossier(self):

@@ -43,3 +43,31 @@ class Page:
         except ValueError:
             number = 1
         return cls(items, number, size)
+
+
+class LazyPage:
+    """One page of a long, lazily filtered sequence, with previous/next links
+    only: reaching page N costs N pages of work, never the whole sequence."""
+
+    def __init__(self, iterable, number, size=25):
+        self.number = max(1, number)
+        self.size = size
+        skip = (self.number - 1) * size
+        self.items = []
+        self.has_next = False
+        for index, item in enumerate(iterable):
+            if index < skip:
+                continue
+            if len(self.items) == size:
+                self.has_next = True
+                break
+            self.items.append(item)
+        self.has_previous = self.number > 1
+
+    @classmethod
+    def from_request(cls, request, iterable, size=25):
+        try:
+            number = int(request.params.get("page", 1))
+        except ValueError:
+            number = 1
+        return cls(iterable, number, size)
