@@ -11,7 +11,7 @@ MO      := $(PO:.po=.mo)
 DEBS_RUN  := fonts-dejavu-core
 DEBS_TEST := $(DEBS_RUN) chromium
 
-.PHONY: run test setup stop debs-run debs-test clean catalogues
+.PHONY: run test setup stop debs-run debs-test clean catalogues catalogues-update pot
 
 run: setup debs-run
 	$(BIN)/archive-run development.ini
@@ -31,10 +31,40 @@ $(STAMP): setup.py
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
+# Compiles every catalogue: views/locale/en/LC_MESSAGES/archive.po (our
+# Vietnamese message ids in English) and vi/LC_MESSAGES/{colander,deform}.po
+# (colander's and deform's own messages in Vietnamese).  Fuzzy entries are left
+# out, as gettext does.
 catalogues: $(MO)
 
 %.mo: %.po $(STAMP)
-	$(BIN)/pybabel compile -q -i $< -o $@
+	$(BIN)/pybabel -q compile -i $< -o $@
+
+# Re-extracts the "archive" domain (Python and Chameleon templates, with lingva's
+# pot-create) into views/locale/archive.pot and merges it into every archive.po;
+# also merges the colander and deform .pot files of the installed versions into
+# the Vietnamese colander.po and deform.po.  New or changed messages come out
+# untranslated (or fuzzy, with a guess): translate them, then `make catalogues`.
+# tests/test_i18n.py fails while any message of the source is missing from or
+# untranslated in the English catalogue.
+catalogues-update: $(STAMP)
+	$(MAKE) --no-print-directory pot
+	$(BIN)/pybabel -q update --ignore-obsolete -i $(POT) -d $(LOCALES) -D archive
+	for domain in colander deform; do \
+	  pot=$$($(BIN)/python -c "import os, $$domain; print(os.path.dirname($$domain.__file__))")/locale/$$domain.pot; \
+	  $(BIN)/pybabel -q update --ignore-obsolete -i $$pot -l vi \
+	    -o $(LOCALES)/vi/LC_MESSAGES/$$domain.po || exit 1; \
+	done
+
+# The extraction alone (`make pot POT=/some/file.pot` writes elsewhere; the
+# i18n test uses it that way, so it checks exactly what catalogues-update does).
+POT         := $(LOCALES)/archive.pot
+POT_SOURCES := src/archive schemas views search scripts
+pot:
+	$(BIN)/pot-create --quiet --config $(LOCALES)/lingva.cfg --domain archive \
+	  --package-name dossier-archive --sort-by-file \
+	  --output $(POT) $(POT_SOURCES)
+	chmod 644 $(POT)  # pot-create writes it 0600
 
 define apt_install
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -50,6 +50,9 @@ TESTS_REQUIRE = [
     "WebTest==3.0.7",
     # End-to-end tests in a real browser (Debian's chromium, no download).
     "playwright==1.65.2",
+    # Extracts the translatable messages from Python and Chameleon templates
+    # (`make catalogues-update`, tests/test_i18n.py); lingua's maintained fork.
+    "lingva==5.0.7",
 ]
 
 setup(
