@@ -53,6 +53,9 @@ TESTS_REQUIRE = [
     # Extracts the translatable messages from Python and Chameleon templates
     # (`make catalogues-update`, tests/test_i18n.py); lingua's maintained fork.
     "lingva==5.0.7",
+    # Checks the API's OpenAPI 3.1 document, and real answers against its schemas.
+    "openapi-spec-validator==0.9.0",
+    "openapi-schema-validator==0.9.0",
 ]
 
 setup(
@@ -85,6 +88,7 @@ setup(
         "archive.schemas": ["data/*.csv"],
         "archive.views": [
             "templates/*.pt",
+            "templates/deform/*.pt",
             "static/*",
             "locale/*/LC_MESSAGES/*.po",
             "locale/*/LC_MESSAGES/*.mo",

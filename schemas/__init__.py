@@ -9,12 +9,13 @@ import datetime
 import colander
 import deform.widget as w
 
+from archive.errors import ValidationFailed
 from archive.i18n import _
 
 from . import vocabularies as v
 from .types import (
-    FONDS_CODE, LOGIN, NOTATION, PROCEDURE_CODE, PartialDate, Retention,
-    check_date_order, length, one_of, organ_id_validator, pattern_validator,
+    FONDS_CODE, LOGIN, NOTATION, PROCEDURE_CODE, Integer, PartialDate, Retention, Text,
+    check_dossier, length, one_of, organ_id_validator, pattern_validator, reserved_name_validator,
 )
 
 __all__ = ["FondsSchema", "DossierSchema", "RecordSchema", "UserSchema", "UserEditSchema",
@@ -26,7 +27,7 @@ REQUIRED = _("Bắt buộc nhập.")
 def text(title, description, max_len, required=False, validator=None, textarea=False, **kw):
     validators = [length(max_len)] + ([validator] if validator else [])
     node = colander.SchemaNode(
-        colander.String(), title=title, description=description,
+        Text(), title=title, description=description,
         validator=colander.All(*validators), missing_msg=REQUIRED,
         widget=w.TextAreaWidget(rows=3) if textarea else w.TextInputWidget(), **kw)
     if not required:
@@ -36,7 +37,7 @@ def text(title, description, max_len, required=False, validator=None, textarea=F
 
 def choice(title, description, vocabulary, default, required=False):
     node = colander.SchemaNode(
-        colander.String(), title=title, description=description,
+        Text(), title=title, description=description,
         validator=one_of(v.codes(vocabulary)), missing_msg=REQUIRED,
         widget=w.SelectWidget(values=list(vocabulary)), default=default)
     if not required:
@@ -77,8 +78,9 @@ def year_validator(node, value):
 
 class FondsSchema(colander.MappingSchema):
     code = text(_("Mã phông"), _("Mã ngắn của cơ quan, dùng trong đường dẫn, ví dụ 000.00.17.H17 hoặc SNV."),
-                35, required=True, validator=pattern_validator(
-                    FONDS_CODE, _("Chỉ dùng chữ không dấu, chữ số, dấu chấm, gạch ngang.")))
+                35, required=True, validator=colander.All(pattern_validator(
+                    FONDS_CODE, _("Chỉ dùng chữ không dấu, chữ số, dấu chấm, gạch ngang.")),
+                    reserved_name_validator))
     name = text(_("Tên phông"), _("Tên đầy đủ của cơ quan, tổ chức hình thành phông."), 300, required=True)
     organ_id = text(_("Mã định danh cơ quan"), _("Dạng 000.00.17.H17 (QCVN 102:2016) hoặc H17.1.2 (QĐ 20/2020)."),
                     35, required=True, validator=organ_id_validator)
@@ -90,7 +92,7 @@ class DossierSchema(colander.MappingSchema):
     organ_id = text(_("Mã định danh cơ quan"), _("Để trống để dùng mã của phông. Dạng 000.00.17.H17 hoặc H17.1.2."),
                     35, validator=organ_id_validator)
     year = colander.SchemaNode(
-        colander.Integer(), title=_("Năm hình thành hồ sơ"), missing=None, validator=year_validator,
+        Integer(), title=_("Năm hình thành hồ sơ"), missing=None, validator=year_validator,
         description=_("4 chữ số; để trống thì lấy năm của ngày bắt đầu hoặc năm nay."))
     notation = text(_("Số và ký hiệu hồ sơ"), _("Số thứ tự và ký hiệu đề mục trong danh mục hồ sơ, ví dụ 01.TCCB."),
                     20, required=True, validator=pattern_validator(
@@ -116,7 +118,7 @@ class DossierSchema(colander.MappingSchema):
     provenance = choice(_("Mức độ tin cậy"), _("Nguồn gốc: điện tử gốc, số hóa hay hỗn hợp."), v.PROVENANCE, "01")
     paper_file_code = text(_("Mã hồ sơ gốc giấy"), _("Nơi để bản giấy: kho.giá/hộp.hồ sơ; bắt buộc khi số hóa."), 100)
     sheet_total = colander.SchemaNode(
-        colander.Integer(), title=_("Tổng số tờ"), description=_("Số tờ của bản giấy, nếu có."),
+        Integer(), title=_("Tổng số tờ"), description=_("Số tờ của bản giấy, nếu có."),
         missing=None, validator=colander.Range(min=0, min_err=_("Không được âm.")))
     backup_required = boolean(_("Chế độ dự phòng"), _("Hồ sơ cần được lập bản dự phòng."))
     backup_done = boolean(_("Tình trạng dự phòng"), _("Đã lập bản dự phòng."))
@@ -138,14 +140,14 @@ class DossierSchema(colander.MappingSchema):
     status = choice(_("Trạng thái"), _("Trạng thái xử lý của hồ sơ TTHC."), v.STATUSES, "")
     district = text(_("Huyện/thị xã"), _("Đơn vị hành chính tại thời điểm của hồ sơ."), 100)
 
-    validator = staticmethod(check_date_order)
+    validator = staticmethod(check_dossier)
 
 
 class RecordSchema(colander.MappingSchema):
     """Document metadata (DOMAIN.md §3)."""
 
     doc_type = colander.SchemaNode(
-        colander.String(), title=_("Tên loại văn bản"), description=_("Chọn trong danh mục 01–32."),
+        Text(), title=_("Tên loại văn bản"), description=_("Chọn trong danh mục 01–32."),
         missing_msg=REQUIRED, widget=doc_type_widget,
         validator=colander.OneOf([c for c, _vi, _en in v.doc_types()],
                                  msg_err=_("Loại văn bản phải là một mã từ 01 đến 32.")))
@@ -163,9 +165,11 @@ class RecordSchema(colander.MappingSchema):
     autograph = text(_("Bút tích"), _("Bút tích, ghi chú viết tay trên bản gốc."), 500)
 
 
-@colander.deferred
-def login_node_validator(node, kw):
-    return pattern_validator(LOGIN, _("Tên đăng nhập: 2–64 ký tự thường không dấu, chữ số, . _ -"))
+# A plain validator: text() wraps it in colander.All, where a colander.deferred
+# would never be resolved by bind() (and would let every login through).
+login_node_validator = colander.All(
+    pattern_validator(LOGIN, _("Tên đăng nhập: 2–64 ký tự thường không dấu, chữ số, . _ -")),
+    reserved_name_validator)
 
 
 class UserEditSchema(colander.MappingSchema):
@@ -177,7 +181,7 @@ class UserEditSchema(colander.MappingSchema):
         description=_("Lưu trữ viên và cán bộ tra cứu chỉ làm việc trong các phông này."),
         widget=fonds_widget)
     password = colander.SchemaNode(
-        colander.String(), title=_("Mật khẩu mới"), missing="",
+        Text(), title=_("Mật khẩu mới"), missing="",
         description=_("Ít nhất 8 ký tự; để trống nếu không đổi."),
         validator=length(200, 8), widget=w.PasswordWidget())
     active = colander.SchemaNode(colander.Boolean(), title=_("Đang hoạt động"), missing=True, default=True,
@@ -188,13 +192,13 @@ class UserSchema(UserEditSchema):
     login = text(_("Tên đăng nhập"), _("2–64 ký tự thường không dấu, chữ số, . _ -"), 64, required=True,
                  validator=login_node_validator, insert_before="name")
     password = colander.SchemaNode(
-        colander.String(), title=_("Mật khẩu"), missing_msg=REQUIRED,
+        Text(), title=_("Mật khẩu"), missing_msg=REQUIRED,
         description=_("Ít nhất 8 ký tự."), validator=length(200, 8), widget=w.PasswordWidget())
 
 
 class LoginSchema(colander.MappingSchema):
     login = text(_("Tên đăng nhập"), _("Tên đăng nhập do quản trị viên cấp."), 64, required=True)
-    password = colander.SchemaNode(colander.String(), title=_("Mật khẩu"), missing_msg=REQUIRED,
+    password = colander.SchemaNode(Text(), title=_("Mật khẩu"), missing_msg=REQUIRED,
                                    description=_("Mật khẩu của bạn."), widget=w.PasswordWidget())
 
 
@@ -202,9 +206,20 @@ class TokenRequestSchema(LoginSchema):
     label = text(_("Nhãn"), _("Tên gợi nhớ của mã truy cập, ví dụ hệ thống một cửa."), 100)
 
 
+UNKNOWN_FIELD = _("Trường này không có trong danh mục dữ liệu (trường tính tự động hoặc viết sai tên).")
+
+
 def deserialize(schema, cstruct):
-    """Deserialize, raising colander.Invalid; strips leading/trailing spaces of
-    strings first."""
+    """Deserialize a JSON object, raising colander.Invalid; strips
+    leading/trailing spaces of strings first.
+
+    Fields the schema does not know raise ValidationFailed naming them: a
+    misspelt ``"acess": "03"`` must not quietly file a classified dossier as
+    public, and computed fields (file_code, doc_total...) are never typed."""
     if isinstance(cstruct, dict):
+        known = {child.name for child in schema.children}
+        unknown = sorted(name for name in cstruct if name not in known)
+        if unknown:
+            raise ValidationFailed(fields={name: UNKNOWN_FIELD for name in unknown})
         cstruct = {k: (val.strip() if isinstance(val, str) else val) for k, val in cstruct.items()}
     return schema.deserialize(cstruct)

@@ -1,6 +1,7 @@
 """colander types and validators for the national metadata."""
 import datetime
 import re
+import unicodedata
 
 import colander
 
@@ -12,6 +13,43 @@ NOTATION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-_]*$")
 FONDS_CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-_]*$")
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._\-]{1,63}$")
 PROCEDURE_CODE = re.compile(r"^\d\.\d{6}(\.\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2})?$")
+
+
+# Names of views of the containers (``/fonds/add``, ``/users/add``): traversal
+# finds a child before a view, so a fonds code or a login equal to one of them
+# would hide that page.  Keep in step with archive.views.
+RESERVED_NAMES = ("add", "edit", "login", "logout", "language", "journal", "static",
+                  "deform-static", "api")
+
+
+def reserved_name_validator(node, value):
+    if value.lower() in RESERVED_NAMES:
+        raise colander.Invalid(node, _("\"${name}\" là tên dành riêng của hệ thống, xin chọn tên khác.",
+                                       mapping={"name": value}))
+
+
+class Text(colander.String):
+    """A string.  A JSON number is taken as its text (``"number": 504``);
+    a list, an object or true/false is refused with a plain message (colander
+    would answer "[...] is not a string: {...}")."""
+
+    def deserialize(self, node, cstruct):
+        if isinstance(cstruct, (bool, list, tuple, dict, set)):
+            raise colander.Invalid(node, _("Phải là một chuỗi ký tự."))
+        if isinstance(cstruct, (int, float)):
+            cstruct = str(cstruct)
+        return super().deserialize(node, cstruct)
+
+
+class Integer(colander.Integer):
+    """An integer that refuses what colander would silently truncate
+    (``2024.7`` -> 2024, ``true`` -> 1)."""
+
+    def deserialize(self, node, cstruct):
+        if isinstance(cstruct, bool) or (isinstance(cstruct, float) and not cstruct.is_integer()) \
+                or isinstance(cstruct, (list, tuple, dict, set)):
+            raise colander.Invalid(node, _("Phải là một số nguyên."))
+        return super().deserialize(node, cstruct)
 
 
 def organ_id_validator(node, value):
@@ -102,12 +140,13 @@ class Retention(colander.SchemaType):
     def deserialize(self, node, cstruct):
         if cstruct in (colander.null, None, ""):
             return colander.null
-        if isinstance(cstruct, bool):
+        if isinstance(cstruct, (bool, float, list, tuple, dict, set)):
             raise colander.Invalid(node, self.message())
         if isinstance(cstruct, int):
             years = cstruct
         else:
-            text = str(cstruct).strip().lower()
+            # NFC: "vĩnh viễn" typed on macOS or pasted from a PDF arrives decomposed
+            text = unicodedata.normalize("NFC", str(cstruct)).strip().lower()
             if text in self.PERMANENT_WORDS:
                 return "permanent"
             text = re.sub(r"\s*(năm|nam|years?)$", "", text)
@@ -129,6 +168,34 @@ def check_date_order(form, value):
     if start and end and start is not colander.null and end is not colander.null:
         n = min(len(start), len(end))
         if end[:n] < start[:n]:
-            exc = colander.Invalid(form, _("Ngày kết thúc không được trước ngày bắt đầu."))
+            # the message goes on the field only: a message on the mapping too
+            # would be repeated in front of it by Invalid.asdict()
+            exc = colander.Invalid(form)
             exc["end_date"] = _("Ngày kết thúc không được trước ngày bắt đầu.")
             raise exc
+
+
+def check_paper_file_code(form, value):
+    """A digitised dossier (provenance 02) says where its paper original sits
+    (DOMAIN.md §2: paper_file_code, required when digitised)."""
+    if value.get("provenance") == "02" and not value.get("paper_file_code"):
+        exc = colander.Invalid(form)
+        exc["paper_file_code"] = _("Bắt buộc với hồ sơ số hóa từ bản giấy (mức độ tin cậy 02): "
+                                   "nơi để bản giấy, ví dụ LTCQ.K1/G01/H001.01.")
+        raise exc
+
+
+def check_dossier(form, value):
+    """The cross-field rules of a dossier; every broken rule is reported."""
+    errors = []
+    for check in (check_date_order, check_paper_file_code):
+        try:
+            check(form, value)
+        except colander.Invalid as exc:
+            errors.append(exc)
+    if errors:
+        combined = colander.Invalid(form)
+        for exc in errors:
+            for child in exc.children:
+                combined.add(child, child.pos)
+        raise combined

@@ -119,3 +119,15 @@ def test_login_redirect_stays_on_site(testapp):
     form["login"], form["password"] = "admin", ADMIN_PASSWORD
     response = form.submit("submit")
     assert response.location == "http://localhost/"
+
+
+def test_fonds_counts_never_include_hidden_dossiers(admin_api, fonds):
+    from conftest import DOSSIER, make_user
+
+    admin_api.post(f"/api/v1/fonds/{fonds}/dossiers", DOSSIER)
+    admin_api.post(f"/api/v1/fonds/{fonds}/dossiers", dict(DOSSIER, notation="02.MAT", access="03"))
+    official = make_user(admin_api, "minh", "official", [fonds])
+    auditor = make_user(admin_api, "kiemtra", "auditor")
+    assert official.get("/api/v1/fonds").json["fonds"][0]["dossiers"] == 1
+    assert auditor.get("/api/v1/fonds").json["fonds"][0]["dossiers"] == 2
+    assert admin_api.get("/api/v1/fonds").json["fonds"][0]["dossiers"] == 2

@@ -13,7 +13,7 @@ from archive.services import dossiers as dossier_service
 from archive.services import records as record_service
 from archive.services.fonds import create_fonds
 
-from .forms import ArchiveForm, files_node
+from .forms import ArchiveForm, field_names, files_node
 from .helpers import LazyPage, Page, actor_of
 from .uploads import discard_all, refuse_classified, spool_uploads
 
@@ -113,8 +113,7 @@ class DossierViews:
 
     @view_config(name="edit", renderer="templates/form.pt", permission=perm.EDIT)
     def edit(self):
-        current = {name: getattr(self.context, name) for name in DossierSchema().keys()
-                   if name != "csrf_token"}
+        current = {name: getattr(self.context, name) for name in field_names(DossierSchema())}
         current = {k: v for k, v in current.items() if v is not None}
         form = ArchiveForm(self.request, DossierSchema(), buttons=((_("Lưu"), "save"),),
                            appstruct=current)
@@ -186,7 +185,7 @@ class RecordViews:
 
     @view_config(name="edit", renderer="templates/form.pt", permission=perm.EDIT)
     def edit(self):
-        current = {name: getattr(self.context, name) for name in RecordSchema().keys()}
+        current = {name: getattr(self.context, name) for name in field_names(RecordSchema())}
         form = ArchiveForm(self.request, RecordSchema(), buttons=((_("Lưu"), "save"),),
                            appstruct={k: v for k, v in current.items() if v is not None})
         if self.request.method == "POST":

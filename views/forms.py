@@ -93,6 +93,11 @@ def files_node(title, description):
                                missing=colander.drop, widget=FilesWidget())
 
 
+def field_names(schema):
+    """The names of a schema's fields, in form order."""
+    return [child.name for child in schema.children]
+
+
 def make_renderer():
     def translator(term):
         request = get_current_request()

@@ -82,10 +82,18 @@ def openapi(request):
     return response
 
 
+def visible_dossier_count(request, fonds):
+    """How many dossiers of ``fonds`` the caller may open: a count never
+    includes a dossier hidden from them (classified ones, for officials)."""
+    if request.has_permission(perm.EDIT, fonds) or request.has_permission(perm.REPORT, fonds):
+        return len(fonds)  # these callers see every dossier of the fonds
+    return sum(1 for dossier in fonds.values() if request.has_permission(perm.VIEW, dossier))
+
+
 @view_config(route_name="api.fonds", request_method="GET", renderer="json", permission=perm.HOME)
 def list_fonds(context, request):
     return {"fonds": [{"id": f.id, "code": f.code, "name": f.name, "organ_id": f.organ_id,
-                       "dossiers": len(f)}
+                       "dossiers": visible_dossier_count(request, f)}
                       for f in context["fonds"].values() if request.has_permission(perm.VIEW, f)]}
 
 
