@@ -62,12 +62,21 @@ def extracted(tmp_path_factory):
     return read_catalogue(pot)
 
 
+def forms(value):
+    """The texts of a message id or translation: plural ones are tuples."""
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
+def placeholders(value):
+    return sorted(name for text in forms(value) for name in PLACEHOLDER.findall(text or ""))
+
+
 def where(message):
     return ", ".join(f"{os.path.normpath(name)}:{line}" for name, line in message.locations)
 
 
 def test_every_message_of_the_source_is_translated_to_english(extracted):
-    ids = {m.id for m in extracted if m.id}
+    ids = {text for m in extracted if m.id for text in forms(m.id)}
     # the extraction sees Python (schemas, core, views) and the templates
     assert {"Tiêu đề hồ sơ", "Hồ sơ đã đóng: không thể thay đổi, thêm hoặc xóa văn bản và tệp.",
             "Đăng xuất", "Văn bản trong hồ sơ"} <= ids, sorted(ids)
@@ -79,11 +88,11 @@ def test_every_message_of_the_source_is_translated_to_english(extracted):
         translated = english.get(message.id)
         if translated is None:
             problems.append(f"missing from en/archive.po: {message.id!r} ({where(message)})")
-        elif not translated.string:
+        elif not all(forms(translated.string)):
             problems.append(f"untranslated: {message.id!r} ({where(message)})")
         elif translated.fuzzy:
             problems.append(f"fuzzy (check it, then remove the flag): {message.id!r} ({where(message)})")
-        elif sorted(PLACEHOLDER.findall(message.id)) != sorted(PLACEHOLDER.findall(translated.string)):
+        elif any(placeholders(forms(message.id)[0]) != placeholders(text) for text in forms(translated.string)):
             problems.append(f"placeholders differ: {message.id!r} -> {translated.string!r}")
     assert not problems, (
         "The English catalogue is behind the source. Run `make catalogues-update`, translate "
@@ -99,11 +108,12 @@ def test_message_ids_are_well_formed(extracted):
     for message in extracted:
         if not message.id:
             continue
-        for name in PLACEHOLDER.findall(message.id):
-            if not name.isidentifier():
-                bad.append(f"{message.id!r} ({where(message)})")
-        if message.id != message.id.strip() or "\n" in message.id:
-            bad.append(f"stray white space: {message.id!r} ({where(message)})")
+        for text in forms(message.id):
+            for name in PLACEHOLDER.findall(text):
+                if not name.isidentifier():
+                    bad.append(f"{text!r} ({where(message)})")
+            if text != text.strip() or "\n" in text:
+                bad.append(f"stray white space: {text!r} ({where(message)})")
     assert not bad, "\n".join(bad)
 
 
@@ -136,7 +146,8 @@ def test_the_running_app_loads_the_compiled_catalogues(app):
     english = make_localizer("en", dirs)
     from archive.i18n import _
     assert english.translate(_("Thời hạn bảo quản")) == "Retention period"
-    assert english.translate(_("${n} năm", mapping={"n": 10})) == "10 years"
+    assert english.pluralize("${n} năm", "${n} năm", 10, domain="archive", mapping={"n": 10}) == "10 years"
+    assert english.pluralize("${n} năm", "${n} năm", 1, domain="archive", mapping={"n": 1}) == "1 year"
     vietnamese = make_localizer("vi", dirs)
     assert vietnamese.translate(_("Thời hạn bảo quản")) == "Thời hạn bảo quản"
     from colander import _ as colander_

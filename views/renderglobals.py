@@ -14,7 +14,14 @@ class TemplateHelpers:
     def retention(self, value):
         if value == "permanent":
             return self.translate(_("vĩnh viễn"))
-        return self.translate(_("${n} năm", mapping={"n": value})) if value else ""
+        if not value:
+            return ""
+        return self.ngettext("${n} năm", "${n} năm", value)
+
+    def ngettext(self, singular, plural, n):
+        """A plural message of the archive domain, with ``${n}`` filled."""
+        return self.request.localizer.pluralize(singular, plural, n, domain="archive",
+                                                mapping={"n": n})
 
     def date(self, value):
         if not value:

@@ -101,6 +101,32 @@ class UserViews:
                 "page_title": _("Người dùng ${login}", mapping={"login": user.login})}
 
 
+JOURNAL_ACTIONS = {
+    "fonds.create": _("Tạo phông"),
+    "dossier.create": _("Tạo hồ sơ"),
+    "dossier.modify": _("Sửa hồ sơ"),
+    "dossier.close": _("Đóng hồ sơ"),
+    "record.file": _("Thêm văn bản"),
+    "record.modify": _("Sửa văn bản"),
+    "file.add": _("Thêm tệp"),
+    "file.download": _("Tải tệp"),
+    "view": _("Xem"),
+    "user.change": _("Thay đổi người dùng"),
+    "token.create": _("Tạo mã truy cập"),
+    "token.revoke": _("Thu hồi mã truy cập"),
+    "login": _("Đăng nhập"),
+    "login.failed": _("Đăng nhập thất bại"),
+}
+OBJECT_TYPES = {
+    "ArchiveRoot": _("Hệ thống"),
+    "Fonds": _("Phông"),
+    "Dossier": _("Hồ sơ"),
+    "Record": _("Văn bản"),
+    "StoredFile": _("Tệp"),
+    "User": _("Người dùng"),
+}
+
+
 @view_config(context=ArchiveRoot, name="journal", renderer="templates/journal.pt", permission=perm.REPORT)
 def journal(context, request):
     try:
@@ -112,5 +138,14 @@ def journal(context, request):
     for entry in entries:
         entry["when"] = datetime.datetime.fromtimestamp(entry["time"]).strftime("%d/%m/%Y %H:%M:%S")
     total = len(context.journal)
-    return {"entries": entries, "number": number, "count": max(1, (total + size - 1) // size),
+    translate = request.localizer.translate
+
+    def action_label(action):
+        return translate(JOURNAL_ACTIONS[action]) if action in JOURNAL_ACTIONS else action
+
+    def type_label(kind):
+        return translate(OBJECT_TYPES[kind]) if kind in OBJECT_TYPES else (kind or "")
+
+    return {"entries": entries, "number": number, "action_label": action_label,
+            "type_label": type_label, "count": max(1, (total + size - 1) // size),
             "total": total, "page_title": _("Nhật ký hệ thống")}

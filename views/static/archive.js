@@ -25,14 +25,16 @@
         }
       });
       xhr.addEventListener("load", function () {
-        var target = form.action || window.location.href;
-        if (xhr.responseURL && xhr.responseURL !== target) {
-          window.location.href = xhr.responseURL;
-        } else {
-          document.open();
-          document.write(xhr.responseText);
-          document.close();
+        // Show the page the server answered, at its URL.  Navigating to
+        // xhr.responseURL instead would GET the page a second time, and the
+        // flash message ("Đã lưu văn bản ...") was already used up by the
+        // redirect the XHR followed.
+        if (xhr.responseURL && xhr.responseURL !== window.location.href) {
+          window.history.replaceState(null, "", xhr.responseURL);
         }
+        document.open();
+        document.write(xhr.responseText);
+        document.close();
       });
       xhr.addEventListener("error", function () {
         bar.classList.add("bg-danger");
