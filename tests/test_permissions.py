@@ -185,6 +185,7 @@ CASES = [
     ui("ArchiveRoot", "login", ANY, "/login", EVERYONE),
     ui("ArchiveRoot", "logout", "POST", "/logout", EVERYONE, ok=303),
     ui("ArchiveRoot", "language", ANY, "/language?lang=vi", EVERYONE, ok=302),
+    ui("ArchiveRoot", "favicon.ico", ANY, "/favicon.ico", EVERYONE, ok=204),
     ui("ArchiveRoot", "journal", ANY, "/journal", REPORTERS),
     static("__static/", "/static/archive.css"),
     static("__deform-static/", "/deform-static/css/form.css"),

@@ -2,10 +2,15 @@
 from urllib.parse import urlencode
 
 from pyramid.csrf import BadCSRFToken
-from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
+from pyramid.httpexceptions import (
+    HTTPForbidden,
+    HTTPNotFound,
+    HTTPRequestEntityTooLarge,
+    HTTPSeeOther,
+)
 from pyramid.view import exception_view_config
 
-from archive.errors import ArchiveError
+from archive.errors import ArchiveError, FileTooLarge
 from archive.i18n import _
 
 NOT_API = r"^(?!/api/)"
@@ -27,6 +32,11 @@ def forbidden(exc, request):
 @exception_view_config(HTTPNotFound, path_info=NOT_API, renderer="templates/error.pt")
 def not_found(exc, request):
     return _error(request, 404, _("Không tìm thấy trang này."))
+
+
+@exception_view_config(HTTPRequestEntityTooLarge, path_info=NOT_API, renderer="templates/error.pt")
+def too_large(exc, request):
+    return _error(request, 413, FileTooLarge.message)
 
 
 @exception_view_config(BadCSRFToken, path_info=NOT_API, renderer="templates/error.pt")

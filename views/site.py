@@ -2,7 +2,7 @@
 import datetime
 from urllib.parse import urlsplit
 
-from pyramid.httpexceptions import HTTPFound, HTTPSeeOther
+from pyramid.httpexceptions import HTTPFound, HTTPNoContent, HTTPSeeOther
 from pyramid.view import view_config, view_defaults
 
 from archive import security as perm
@@ -24,6 +24,12 @@ LANGUAGES = ("vi", "en")
 def home(context, request):
     fonds = [f for f in context["fonds"].values() if request.has_permission(perm.VIEW, f)]
     return {"fonds": fonds, "page_title": _("Trang chủ")}
+
+
+@view_config(context=ArchiveRoot, name="favicon.ico", permission=perm.PUBLIC)
+def favicon(context, request):
+    """No icon: answer without a 404 page (browsers ask for it on every tab)."""
+    return HTTPNoContent()
 
 
 @view_config(context=ArchiveRoot, name="language", permission=perm.PUBLIC)

@@ -53,7 +53,8 @@ def http_error(exc, request):
     }
     if exc.code < 400:
         return exc
-    return error_body(request, exc.code, messages.get(exc.code, exc.title))
+    return error_body(request, exc.code, messages.get(
+        exc.code, _("Lỗi ${code}.", mapping={"code": exc.code})))
 
 
 class BadJSON(ArchiveError):

@@ -50,9 +50,8 @@
     });
     Array.prototype.forEach.call(document.querySelectorAll("form[data-confirm]"), function (form) {
       form.addEventListener("submit", function (event) {
-        var lang = document.documentElement.lang;
-        var text = lang === "en" ? "Close this dossier? It becomes read-only." : "Đóng hồ sơ này? Sau khi đóng chỉ được xem.";
-        if (!window.confirm(text)) { event.preventDefault(); }
+        // the question comes translated from the template
+        if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
       });
     });
   });
