@@ -69,6 +69,8 @@ class Fonds(Folder):
     """A fonds (phông lưu trữ): one agency, keyed by its code.  Keeps a
     file_code -> dossier id index so a file code is unique within it."""
 
+    synthetic = False  # generated sample data (archive-sample)
+
     def __init__(self, code, name, organ_id):
         super().__init__()
         self.id = new_id()

@@ -16,10 +16,11 @@ def _check_dates(data):
             raise ValidationFailed(fields={"end_date": _("Ngày kết thúc không được trước ngày bắt đầu.")})
 
 
-def create_dossier(fonds, registry, actor, data):
+def create_dossier(fonds, registry, actor, data, synthetic=False):
     """Create a dossier in ``fonds`` from validated ``data`` (DOMAIN.md §2 names).
 
-    ``organ_id`` defaults to the fonds'.  Raises DuplicateCode when the
+    ``organ_id`` defaults to the fonds'.  ``synthetic`` marks generated sample
+    data (``archive-sample``).  Raises DuplicateCode when the
     resulting file_code already exists in the fonds, ValidationFailed when
     the end date is before the start date.
     """
@@ -32,13 +33,14 @@ def create_dossier(fonds, registry, actor, data):
     if fields.get("language"):
         fields["language"] = tuple(sorted(fields["language"]))
     _check_dates(fields)
-    dossier = Dossier(created_by=actor.login, **fields)
+    dossier = Dossier(created_by=actor.login, synthetic=synthetic, **fields)
     if dossier.file_code in fonds.file_codes:
         raise DuplicateCode(fields={"notation": _("Mã hồ sơ ${code} đã tồn tại trong phông này.",
                                                   mapping={"code": dossier.file_code})})
     fonds.add(dossier.id, dossier)
     fonds.file_codes[dossier.file_code] = dossier.id
-    registry.notify(DossierCreated(dossier, actor, {"file_code": dossier.file_code}))
+    registry.notify(DossierCreated(dossier, actor, {"file_code": dossier.file_code,
+                                                    "synthetic": synthetic}))
     return dossier
 
 

@@ -179,10 +179,29 @@ def attach_file(record, spooled, registry, actor, role="original"):
         jar.add(stored.blob)
     stored.blob.consumeFile(spooled.path)
     spooled.path = None
+    if jar is not None:
+        # When the transaction is aborted, or fails to commit (a
+        # ConflictError, retried), ZODB leaves a new blob's file in its
+        # temporary directory until the Blob object happens to be garbage
+        # collected: remove it as soon as the transaction is over.
+        txn = jar.transaction_manager.get()
+        txn.addAfterAbortHook(_remove_uncommitted, (stored.blob,))
+        txn.addAfterCommitHook(_remove_uncommitted_unless_committed, (stored.blob,))
     record.add(stored.id, stored)
     registry.notify(FileAdded(stored, actor, {"name": stored.name, "sha256": stored.sha256,
                                               "size": stored.size}))
     return stored
+
+
+def _remove_uncommitted(blob):
+    path = getattr(blob, "_p_blob_uncommitted", None)
+    if path and os.path.exists(path):
+        os.remove(path)
+
+
+def _remove_uncommitted_unless_committed(committed, blob):
+    if not committed:
+        _remove_uncommitted(blob)
 
 
 def _find_jar(resource):

@@ -5,12 +5,15 @@ from ..i18n import _
 from ..resources import Fonds
 
 
-def create_fonds(root, registry, actor, code, name, organ_id):
-    """Add a fonds keyed by ``code``.  Raises DuplicateCode."""
+def create_fonds(root, registry, actor, code, name, organ_id, synthetic=False):
+    """Add a fonds keyed by ``code``; ``synthetic`` marks sample data.
+    Raises DuplicateCode."""
     container = root["fonds"]
     if code in container:
         raise DuplicateCode(fields={"code": _("Phông có mã này đã tồn tại.")})
-    fonds = container.add(code, Fonds(code=code, name=name, organ_id=organ_id))
+    fonds = Fonds(code=code, name=name, organ_id=organ_id)
+    fonds.synthetic = synthetic
+    container.add(code, fonds)
     registry.notify(FondsCreated(fonds, actor))
     return fonds
 

@@ -1,10 +1,18 @@
 """Filing documents (records) into dossiers and changing them."""
+from pyramid.settings import asbool
+
 from ..errors import ClassifiedFileRefused, ValidationFailed
 from ..events import RecordFiled, RecordModified
 from ..i18n import _
 from ..resources import RECORD_FIELDS, Record, utcnow
 from .dossiers import ensure_open
 from .files import attach_file
+
+
+def refuses_classified(settings):
+    """``archive.refuse_classified_files`` (default on): files of secret
+    documents are refused, only their metadata is kept (DOMAIN.md §3)."""
+    return asbool(settings.get("archive.refuse_classified_files", "true"))
 
 
 def _record_fields(data):
