@@ -22,7 +22,7 @@ def test_wrong_password_is_refused_and_journalled(testapp):
     testapp.get("/", status=303)
     login(testapp, "admin", ADMIN_PASSWORD)
     journal = testapp.get("/journal")
-    assert "login.failed" in journal.text
+    assert "Đăng nhập thất bại" in journal.text
 
 
 def test_session_cookie_flags_and_new_session_on_login(testapp):
