@@ -21,7 +21,7 @@ stop:
 	-$(BIN)/archive-zeo development.ini --stop
 
 test: setup debs-test
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 setup: $(STAMP) catalogues
 
