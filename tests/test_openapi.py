@@ -329,7 +329,7 @@ def test_real_answers_match_the_documented_schemas(admin_api, spec):
     call("POST", "/api/v1/dossiers/{id}/close", f"/api/v1/dossiers/{dossier_id}/close", 200)
 
     # errors
-    response = client.post(f"/api/v1/fonds/SNV/dossiers", b"{oops", headers=dict(
+    response = client.post("/api/v1/fonds/SNV/dossiers", b"{oops", headers=dict(
         api.headers, **{"Content-Type": "application/json"}), expect_errors=True)
     assert response.status_int == 400
     check_answer(spec, "POST", "/api/v1/fonds/{code}/dossiers", response)
@@ -344,7 +344,7 @@ def test_real_answers_match_the_documented_schemas(admin_api, spec):
     call("POST", "/api/v1/fonds", "/api/v1/fonds", 409, FONDS)
     call("POST", "/api/v1/fonds/{code}/dossiers", "/api/v1/fonds/SNV/dossiers", 409,
          dict(dossier, organ_id="000.00.17.H17"))
-    response = client.post(f"/api/v1/fonds/SNV/dossiers", json.dumps(
+    response = client.post("/api/v1/fonds/SNV/dossiers", json.dumps(
         dict(DOSSIER, notation="09.X", organ_id="17.H17")).encode(),
         headers=dict(api.headers, **{"Content-Type": "application/json"}), expect_errors=True)
     assert response.status_int == 422

@@ -3,7 +3,7 @@ import hashlib
 
 from webtest import Upload
 
-from conftest import DOSSIER, RECORD, csrf, make_pdf
+from conftest import RECORD, make_pdf
 
 
 def test_ui_create_fonds_dossier_record_and_download(admin):

@@ -22,5 +22,6 @@ def includeme(config):
     config.add_static_view("deform-static", "deform:static", cache_max_age=3600,
                            permission="public")
     config.include(".forms")
+    config.include(".conflicts")
     config.include(".api")
-    config.scan(".", ignore=[".api"])
+    config.scan(".", ignore=[".api", ".conflicts"])

@@ -8,8 +8,8 @@ the way.  A request whose declared length exceeds the limit is refused with
 
 pyramid_retry runs a request again after a ConflictError with the same
 environ, where WebOb keeps the parsed parts: every attempt reads them from
-the start, and while requests are being retried the unsafe ones take turns
-(``ConflictGate``).  When the request is answered for good, the temporary
+the start (and while requests are being retried the unsafe ones take turns:
+``archive.views.conflicts``).  When the request is answered for good, the temporary
 files that hold its body are closed at once: left to the garbage collector
 (requests live in reference cycles), a 1 GiB upload kept 2 GiB of deleted
 temporary files open in the server for as long as no full collection ran.
@@ -17,8 +17,6 @@ temporary files open in the server for as long as no full collection ran.
 import io
 import logging
 import sys
-import threading
-import time
 
 from pyramid.events import NewRequest, subscriber
 from pyramid.httpexceptions import HTTPRequestEntityTooLarge
@@ -26,6 +24,7 @@ from pyramid_retry import IBeforeRetry, is_error_retryable
 
 from archive.errors import FileTooLarge, IncompleteUpload
 from archive.services.files import spool_upload
+from archive.services.records import refuses_classified
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +39,7 @@ def max_upload(request):
 
 
 def refuse_classified(request):
-    value = request.registry.settings.get("archive.refuse_classified_files", "true")
-    return str(value).lower() in ("true", "1", "yes", "on")
+    return refuses_classified(request.registry.settings)
 
 
 def spool_uploads(request, name="file"):
@@ -105,83 +103,6 @@ def close_body_when_answered(event):
         event.request.add_finished_callback(release_body)
 
 
-class ConflictGate:
-    """Unsafe requests take turns while requests are being retried.
-
-    Requests run side by side and a ConflictError is retried, but under
-    contention that alone does not end: twenty clients filing into one
-    dossier all take the next ordinal of its counter, each commit makes the
-    others conflict, and an unlucky request lost ten times in a row (500).
-    So a retried attempt runs alone in this process, and so does every
-    unsafe request while one is retried (and for a moment after the last
-    retry): each takes its turn in NewRequest, then begins its transaction
-    afresh so that it sees the commits it waited for (pyramid_tm began it,
-    and the security policy opened the ZODB connection, before NewRequest;
-    nothing has been changed yet), and gives the turn back after the commit
-    (finished callbacks).  A retried attempt can then lose only to attempts
-    already running when the contention began.  Without contention nothing
-    waits.  Other processes (ZEO) still conflict and are retried.
-    """
-
-    SAFE = ("GET", "HEAD", "OPTIONS")
-    TIMEOUT = 120  # seconds to wait for a turn before going ahead anyway
-    CALM = 1.0  # seconds after the last retry until requests run side by side
-
-    def __init__(self):
-        self.turn = threading.Lock()
-        self.guard = threading.Lock()
-        self.retried_attempts = 0  # retried attempts waiting for or holding the turn
-        self.calm_after = 0.0
-
-    def contended(self):
-        return self.retried_attempts > 0 or time.monotonic() < self.calm_after
-
-    def retrying(self):
-        """pyramid_retry is about to run a request again."""
-        self.calm_after = time.monotonic() + self.CALM
-
-    def enter(self, request):
-        retried = bool(request.environ.get("retry.attempt"))
-        if not retried and (request.method in self.SAFE or not self.contended()):
-            return
-        if retried:
-            with self.guard:
-                self.retried_attempts += 1
-        holds = self.turn.acquire(timeout=self.TIMEOUT)
-        request.add_finished_callback(lambda request: self.leave(retried, holds))
-        begin_afresh(request)
-
-    def leave(self, retried, holds):
-        if holds:
-            self.turn.release()
-        if retried:
-            with self.guard:
-                self.retried_attempts -= 1
-
-
-def begin_afresh(request):
-    """Abort the request's transaction and begin a new one, keeping its
-    notes: the new one sees the database as it is now.  Only where nothing
-    has been changed yet."""
-    if not request.environ.get("tm.active"):
-        return
-    manager = request.tm
-    old = manager.get()
-    user, description, extension = old.user, old.description, dict(old.extension)
-    manager.abort()
-    new = manager.begin()
-    new.user, new.description = user, description
-    new.extension.update(extension)
-
-
-conflict_gate = ConflictGate()
-
-
-@subscriber(NewRequest)
-def take_turn_under_contention(event):
-    conflict_gate.enter(event.request)
-
-
 def retry_pending(request):
     """True when pyramid_retry will run this request again after this attempt
     (the exception is raised through the router, or rendered by a view)."""
@@ -210,7 +131,6 @@ def rewind_parsed_parts(event):
     a ``metadata`` part sent as a file) are read again from the start."""
     for field in parsed_file_parts(event.environ):
         field.file.seek(0)
-    conflict_gate.retrying()
     request = event.request
     log.info("retrying %s %s (attempt %s) after %s", request.method, request.path,
              request.environ.get("retry.attempt", 0) + 2, type(event.exception).__name__)
