@@ -584,3 +584,17 @@ def test_download_headers_range_and_inline(server, api, dossier):
     other = api.get(f"/api/v1/files/{docx['id']}?inline=1")
     assert other.status == 200 and other.headers["Content-Disposition"].startswith("attachment;")
     assert other.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_api_file_part_without_filename_is_refused(admin_api, dossier_id):
+    """A part named "file" sent as a plain field would lose its bytes: 422."""
+    import json
+
+    from conftest import RECORD
+
+    response = admin_api.app.post(
+        f"/api/v1/dossiers/{dossier_id}/records",
+        params=[("metadata", json.dumps(RECORD)), ("file", "%PDF-1.4 not a file part")],
+        headers=admin_api.headers, status=422)
+    assert "file" in response.json["error"]["fields"]
+    assert admin_api.get(f"/api/v1/dossiers/{dossier_id}").json["doc_total"] == 0

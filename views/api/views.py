@@ -131,7 +131,11 @@ def _metadata_part(request):
     part = request.POST.get("metadata")
     if part is None:
         raise ValidationFailed(fields={"metadata": _("Thiếu phần metadata (JSON).")})
-    raw = part.file.read(MAX_JSON + 1) if hasattr(part, "file") else part.encode("utf-8")
+    if hasattr(part, "file"):
+        part.file.seek(0)
+        raw = part.file.read(MAX_JSON + 1)
+    else:
+        raw = part.encode("utf-8")
     if len(raw) > MAX_JSON:
         raise BadJSON()
     try:
@@ -147,6 +151,10 @@ def _metadata_part(request):
              permission=perm.ADD_RECORD)
 def add_record(context, request):
     data = deserialize(RecordSchema().bind(), _metadata_part(request))
+    if any(isinstance(part, str) and part for part in request.POST.getall("file")):
+        # a "file" part sent without a filename arrives as text: refuse it
+        # rather than file the document without the bytes the client meant
+        raise ValidationFailed(fields={"file": _("Phần \"file\" phải là một tệp (có tên tệp).")})
     dossier_service.ensure_open(context)
     uploads = spool_uploads(request)
     try:
