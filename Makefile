@@ -1,7 +1,7 @@
 # Two commands matter: `make run` and `make test` (see README.md).
 VENV    := .venv
 BIN     := $(VENV)/bin
-STAMP   := $(VENV)/.installed-$(shell cat setup.py | sha1sum | cut -c1-12)
+STAMP   := $(VENV)/.installed-$(shell cat setup.py constraints.txt | sha1sum | cut -c1-12)
 PYTHON  ?= python3
 LOCALES := views/locale
 PO      := $(wildcard $(LOCALES)/*/LC_MESSAGES/*.po)
@@ -25,10 +25,10 @@ test: setup debs-test
 
 setup: $(STAMP) catalogues
 
-$(STAMP): setup.py
+$(STAMP): setup.py constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip==25.3
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
 	touch $@
 
 # Compiles every catalogue: views/locale/en/LC_MESSAGES/archive.po (our

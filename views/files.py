@@ -1,4 +1,5 @@
 """Sending stored files: correct type, safe names, Range, nosniff, audit."""
+import unicodedata
 from urllib.parse import quote
 
 from pyramid.response import FileResponse
@@ -14,9 +15,16 @@ from .helpers import actor_of
 INLINE_TYPES = ("application/pdf", "image/png", "image/jpeg")
 
 
+def ascii_fallback(name):
+    """The name without tone marks (đ -> d), for clients that ignore filename*."""
+    folded = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\;' else "_" for ch in folded)
+
+
 def content_disposition(kind, name):
     """RFC 6266 / RFC 5987: an ASCII fallback and the UTF-8 name."""
-    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\;' else "_" for ch in name)
+    fallback = ascii_fallback(name)
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
