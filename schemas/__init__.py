@@ -19,7 +19,7 @@ from .types import (
 )
 
 __all__ = ["FondsSchema", "DossierSchema", "RecordSchema", "UserSchema", "UserEditSchema",
-           "LoginSchema", "TokenRequestSchema", "deserialize", "v"]
+           "LoginSchema", "TokenRequestSchema", "TokenLabelSchema", "PasswordChangeSchema", "deserialize", "v"]
 
 REQUIRED = _("Bắt buộc nhập.")
 
@@ -207,6 +207,21 @@ class TokenRequestSchema(LoginSchema):
 
 
 UNKNOWN_FIELD = _("Trường này không có trong danh mục dữ liệu (trường tính tự động hoặc viết sai tên).")
+
+
+class TokenLabelSchema(colander.MappingSchema):
+    label = text(_("Nhãn"), _("Mã truy cập dùng cho việc gì, ví dụ \"hệ thống một cửa\"."), 100,
+                 required=True)
+
+
+class PasswordChangeSchema(colander.MappingSchema):
+    current_password = colander.SchemaNode(
+        Text(), title=_("Mật khẩu hiện tại"), missing_msg=REQUIRED,
+        description=_("Để xác nhận đúng là bạn."), widget=w.PasswordWidget())
+    new_password = colander.SchemaNode(
+        Text(), title=_("Mật khẩu mới"), missing_msg=REQUIRED,
+        description=_("Ít nhất 8 ký tự; nhập hai lần giống nhau."), validator=length(200, 8),
+        widget=w.CheckedPasswordWidget())
 
 
 def deserialize(schema, cstruct):

@@ -122,6 +122,20 @@ def user_edit_form(world):
     return {"name": unique("Nạn nhân "), "role": "official", "active": "true"}
 
 
+def token_label_form(world):
+    return {"label": unique("Hệ thống một cửa ")}
+
+
+def unknown_token_key(world):
+    return {"key": "0" * 64}
+
+
+def wrong_password_form(world):
+    return {"current_password": "not-the-password", "__start__": "new_password:mapping",
+            "new_password": "new-password-1", "new_password-confirm": "new-password-1",
+            "__end__": "new_password:mapping"}
+
+
 def no_body(world):
     return {}
 
@@ -186,6 +200,13 @@ CASES = [
     ui("ArchiveRoot", "logout", "POST", "/logout", EVERYONE, ok=303),
     ui("ArchiveRoot", "language", ANY, "/language?lang=vi", EVERYONE, ok=302),
     ui("ArchiveRoot", "favicon.ico", ANY, "/favicon.ico", EVERYONE, ok=204),
+    ui("ArchiveRoot", "account", ANY, "/account", LOGGED_IN),
+    ui("ArchiveRoot", "account-token", "POST", "/account-token", LOGGED_IN, body=token_label_form),
+    ui("ArchiveRoot", "account-revoke", "POST", "/account-revoke", LOGGED_IN, ok=303,
+       body=unknown_token_key, check=flashed("Không tìm thấy.")),
+    ui("ArchiveRoot", "account-password", ANY, "/account-password", LOGGED_IN),
+    ui("ArchiveRoot", "account-password", ANY, "/account-password", LOGGED_IN, send="POST",
+       body=wrong_password_form, note="wrong current password"),
     ui("ArchiveRoot", "journal", ANY, "/journal", REPORTERS),
     static("__static/", "/static/archive.css"),
     static("__deform-static/", "/deform-static/css/form.css"),

@@ -131,3 +131,37 @@ def test_fonds_counts_never_include_hidden_dossiers(admin_api, fonds):
     assert official.get("/api/v1/fonds").json["fonds"][0]["dossiers"] == 1
     assert auditor.get("/api/v1/fonds").json["fonds"][0]["dossiers"] == 2
     assert admin_api.get("/api/v1/fonds").json["fonds"][0]["dossiers"] == 2
+
+
+def test_own_tokens_and_password_from_the_account_page(admin):
+    page = admin.get("/account")
+    form = page.forms["token"]
+    form["label"] = "Hệ thống một cửa"
+    page = form.submit("create")
+    token = page.html.select_one("#new-token").text.strip()
+    assert "Hệ thống một cửa" in page.html.select_one("#tokens").text
+    assert token not in admin.get("/account").text  # shown once only
+    headers = {"Authorization": f"Bearer {token}"}
+    from webtest import TestApp
+
+    # the token works for the API ...
+    client = TestApp(admin.app)
+    client.get("/api/v1/fonds", headers=headers, status=200)
+    # ... until it is revoked from the page
+    page = admin.get("/account")
+    page.forms[1].submit().follow()
+    client.get("/api/v1/fonds", headers=headers, status=401)
+
+    page = admin.get("/account-password")
+    form = page.forms["password"]
+    form["current_password"] = "wrong"
+    form.set("new_password", "mat-khau-moi-1", index=0)
+    form.set("new_password-confirm", "mat-khau-moi-1")
+    page = form.submit("save")
+    assert "Tên đăng nhập hoặc mật khẩu không đúng" in page.text
+    form = page.forms["password"]
+    form["current_password"] = ADMIN_PASSWORD
+    form.set("new_password", "mat-khau-moi-1", index=0)
+    form.set("new_password-confirm", "mat-khau-moi-1")
+    assert form.submit("save").status_int == 303
+    login(TestApp(admin.app), "admin", "mat-khau-moi-1")  # asserts the login succeeds

@@ -24,13 +24,14 @@ def csrf_node():
 
 
 class ArchiveForm:
-    def __init__(self, request, schema, buttons=(), formid="deform", appstruct=None, **bind):
+    def __init__(self, request, schema, buttons=(), formid="deform", appstruct=None, action="",
+                 **bind):
         self.request = request
         schema = schema.clone()
         schema.add(csrf_node())
         self.schema = schema.bind(request=request, locale=request.locale_name, **bind)
         self.form = deform.Form(
-            self.schema, formid=formid, renderer=request.registry.deform_renderer,
+            self.schema, formid=formid, action=action, renderer=request.registry.deform_renderer,
             buttons=[deform.Button(name=name, title=title) for title, name in buttons])
         self.appstruct = appstruct
         self.cstruct = None

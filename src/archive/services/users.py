@@ -107,6 +107,17 @@ def authenticate(root, hasher, login, password):
     return user
 
 
+def change_own_password(user, registry, actor, hasher, current, new):
+    """Raises InvalidCredentials (wrong current password), ValidationFailed."""
+    try:
+        hasher.verify(user.password_hash, current or "")
+    except (VerificationError, InvalidHashError):
+        raise InvalidCredentials(fields={"current_password": InvalidCredentials.message})
+    _check_password(new)
+    user.password_hash = hasher.hash(new)
+    registry.notify(UserChanged(user, actor, {"password": True}))
+
+
 def token_key(token):
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -129,10 +140,20 @@ def user_for_token(root, token):
     return user
 
 
+def tokens_of(root, login):
+    """[(key, info)] of the user's tokens, newest first (key = the token's SHA-256)."""
+    mine = [(key, info) for key, info in root.tokens.items() if info["login"] == login]
+    return sorted(mine, key=lambda item: item[1]["created"], reverse=True)
+
+
 def revoke_token(root, registry, actor, token, may_revoke_others=False):
     """Revoke a token.  Raises NotFound (unknown, or another user's token
     without ``may_revoke_others``)."""
-    key = token_key(token)
+    revoke_token_key(root, registry, actor, token_key(token), may_revoke_others)
+
+
+def revoke_token_key(root, registry, actor, key, may_revoke_others=False):
+    """Revoke the token whose SHA-256 is ``key`` (see ``revoke_token``)."""
     info = root.tokens.get(key)
     if info is None or (info["login"] != actor.login and not may_revoke_others):
         raise NotFound()
