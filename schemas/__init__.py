@@ -45,6 +45,17 @@ def choice(title, description, vocabulary, default, required=False):
     return node
 
 
+INHERIT = _("— như hồ sơ —")
+
+
+def inherited_choice(title, description, vocabulary):
+    """A code of ``vocabulary`` or "" for the dossier's own value."""
+    return colander.SchemaNode(
+        Text(), title=title, description=description, missing="", default="",
+        validator=one_of([""] + v.codes(vocabulary)),
+        widget=w.SelectWidget(values=[("", INHERIT)] + list(vocabulary)))
+
+
 def partial_date(title, description, required=False):
     node = colander.SchemaNode(
         PartialDate(), title=title, description=description, missing_msg=REQUIRED,
@@ -160,6 +171,15 @@ class RecordSchema(colander.MappingSchema):
     signer = text(_("Người ký"), _("Chức vụ, họ tên người ký."), 200)
     secrecy = choice(_("Độ mật"), _("Văn bản mật chỉ được lưu siêu dữ liệu, không lưu tệp."), v.SECRECY, "none")
     urgency = choice(_("Độ khẩn"), _("Mức độ khẩn của văn bản."), v.URGENCY, "none")
+    access = inherited_choice(_("Chế độ sử dụng"), _("Để trống thì theo hồ sơ; 03 – Mật ẩn văn bản "
+                                                      "với cán bộ tra cứu."), v.ACCESS)
+    language = colander.SchemaNode(
+        colander.Set(), title=_("Ngôn ngữ"), description=_("Để trống thì theo hồ sơ."),
+        missing=(), default=(), validator=colander.ContainsOnly(v.codes(v.LANGUAGES)),
+        widget=w.CheckboxChoiceWidget(values=list(v.LANGUAGES), inline=True))
+    provenance = inherited_choice(_("Mức độ tin cậy"), _("Để trống thì theo hồ sơ."), v.PROVENANCE)
+    physical_state = inherited_choice(_("Tình trạng vật lý"), _("Để trống thì theo hồ sơ."),
+                                      v.PHYSICAL_STATE)
     keywords = text(_("Từ khóa"), _("Các từ khóa, cách nhau bằng dấu phẩy."), 500)
     notes = text(_("Ghi chú"), _("Tối đa 2000 ký tự."), 2000, textarea=True)
     autograph = text(_("Bút tích"), _("Bút tích, ghi chú viết tay trên bản gốc."), 500)

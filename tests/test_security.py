@@ -165,3 +165,30 @@ def test_own_tokens_and_password_from_the_account_page(admin):
     form.set("new_password-confirm", "mat-khau-moi-1")
     assert form.submit("save").status_int == 303
     login(TestApp(admin.app), "admin", "mat-khau-moi-1")  # asserts the login succeeds
+
+
+def test_a_classified_document_is_hidden_from_officials_in_an_open_dossier(admin_api, dossier_id,
+                                                                           fonds):
+    from conftest import RECORD, make_pdf, make_user
+
+    public = admin_api.file_record(dossier_id, RECORD, [("a.pdf", make_pdf(1))]).json
+    secret = admin_api.file_record(dossier_id, dict(RECORD, access="03"),
+                                   [("b.pdf", make_pdf(1))]).json
+    official = make_user(admin_api, "minh", "official", [fonds])
+    archivist = make_user(admin_api, "lan", "archivist", [fonds])
+    # empty or absent access: the dossier's; "03": the document's own
+    assert official.get(f"/api/v1/records/{public['id']}").json["access"] == "01"
+    official.get(f"/api/v1/records/{secret['id']}", status=403)
+    official.get(f"/api/v1/files/{secret['files'][0]['id']}", status=403)
+    assert archivist.get(f"/api/v1/records/{secret['id']}").json["access"] == "03"
+    archivist.get(f"/api/v1/files/{secret['files'][0]['id']}", status=200)
+    # nor is it listed in its dossier, in the API or the UI
+    listed = [r["id"] for r in official.get(f"/api/v1/dossiers/{dossier_id}").json["records"]]
+    assert listed == [public["id"]]
+    assert len(archivist.get(f"/api/v1/dossiers/{dossier_id}").json["records"]) == 2
+    from webtest import TestApp
+
+    browser = TestApp(admin_api.app.app)
+    login(browser, "minh", "password-123")
+    page = browser.get(f"/fonds/{fonds}/{dossier_id}/")
+    assert len(page.html.select("#records tbody tr")) == 1

@@ -104,7 +104,7 @@ class DossierViews:
     def view(self):
         self.request.registry.notify(ObjectViewed(self.context, actor_of(self.request)))
         has = self.request.has_permission
-        return {"records": self.context.records(),
+        return {"records": [r for r in self.context.records() if has(perm.VIEW, r)],
                 "can_edit": has(perm.EDIT, self.context),
                 "can_add": has(perm.ADD_RECORD, self.context),
                 "can_close": has(perm.CLOSE, self.context),

@@ -62,14 +62,15 @@ def record_json(record):
     return out
 
 
-def dossier_json(dossier, with_records=True):
+def dossier_json(dossier, can_view=None):
+    """The dossier's fields and the documents ``can_view`` lets through."""
     out = {"id": dossier.id, "fonds": dossier.fonds.code, "file_code": dossier.file_code,
            "doc_total": dossier.doc_total, "page_total": dossier.page_total,
            "closed": dossier.closed, "closed_at": plain(dossier.closed_at),
            "created": plain(dossier.created), "created_by": dossier.created_by}
     out.update({name: plain(getattr(dossier, name, None)) for name in DOSSIER_FIELDS + ONESTOP_FIELDS})
-    if with_records:
-        out["records"] = [record_json(r) for r in dossier.records()]
+    if can_view is not None:
+        out["records"] = [record_json(r) for r in dossier.records() if can_view(r)]
     return out
 
 
@@ -117,7 +118,7 @@ def add_dossier(context, request):
 @view_config(route_name="api.dossier", request_method="GET", renderer="json", permission=perm.VIEW)
 def get_dossier(context, request):
     request.registry.notify(ObjectViewed(context, actor_of(request)))
-    return dossier_json(context)
+    return dossier_json(context, lambda record: request.has_permission(perm.VIEW, record))
 
 
 @view_config(route_name="api.dossier.close", request_method="POST", renderer="json",

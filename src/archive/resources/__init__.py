@@ -193,6 +193,14 @@ class Record(Folder):
         return find_parent(self, Dossier)
 
     @property
+    def __acl__(self):
+        """A classified (access 03) document is hidden from officials even in
+        an open dossier."""
+        dossier = self.dossier
+        fonds = dossier.fonds if dossier is not None else None
+        return security.dossier_acl(fonds.code if fonds else "", self.access, closed=False)
+
+    @property
     def doc_code(self):
         return f"{self.dossier.file_code}.{self.ordinal:07d}"
 

@@ -15,8 +15,20 @@ def refuses_classified(settings):
     return asbool(settings.get("archive.refuse_classified_files", "true"))
 
 
-def _record_fields(data):
-    return {k: v for k, v in data.items() if k in RECORD_FIELDS}
+INHERITED = ("access", "provenance", "physical_state", "language")
+
+
+def _record_fields(data, dossier, new=False):
+    """The document fields of ``data``; empty inherited ones (access,
+    provenance, physical state, language) take the dossier's value, and so
+    do absent ones of a ``new`` document."""
+    fields = {k: v for k, v in data.items() if k in RECORD_FIELDS}
+    for name in INHERITED:
+        if (name in fields and not fields[name]) or (new and name not in fields):
+            fields[name] = getattr(dossier, name)
+    if isinstance(fields.get("language"), (set, list, frozenset)):
+        fields["language"] = tuple(sorted(fields["language"]))
+    return fields
 
 
 def file_record(dossier, registry, actor, data, uploads=(), refuse_classified=True):
@@ -29,14 +41,9 @@ def file_record(dossier, registry, actor, data, uploads=(), refuse_classified=Tr
     discard.
     """
     ensure_open(dossier)
-    fields = _record_fields(data)
+    fields = _record_fields(data, dossier, new=True)
     if uploads and refuse_classified and fields.get("secrecy", "none") not in ("none", "", None):
         raise ClassifiedFileRefused(fields={"file": ClassifiedFileRefused.message})
-    for inherited in ("access", "provenance", "physical_state"):
-        if not fields.get(inherited):
-            fields[inherited] = getattr(dossier, inherited)
-    if not fields.get("language"):
-        fields["language"] = dossier.language
     record = Record(dossier.next_ordinal(), created_by=actor.login, **fields)
     dossier.add(record.id, record)
     for spooled in uploads:
@@ -51,7 +58,7 @@ def update_record(record, registry, actor, data, refuse_classified=True):
     """Change a document's metadata.  Raises DossierClosed, ValidationFailed
     (a document that has files cannot become secret when they are refused)."""
     ensure_open(record.dossier)
-    fields = _record_fields(data)
+    fields = _record_fields(data, record.dossier)
     if refuse_classified and len(record) and fields.get("secrecy", "none") not in ("none", "", None):
         raise ValidationFailed(fields={"secrecy": _("Văn bản đã có tệp nội dung: không thể đặt độ mật.")})
     changed = {k: v for k, v in fields.items() if getattr(record, k, None) != v}
