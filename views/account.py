@@ -10,7 +10,7 @@ from archive.resources import ArchiveRoot
 from archive.schemas import PasswordChangeSchema, TokenLabelSchema
 from archive.services import users as user_service
 
-from .content import failed, flash
+from .content import flash
 from .forms import ArchiveForm
 from .helpers import actor_of
 
@@ -41,11 +41,9 @@ class AccountViews:
         """The new token is shown on this page only, never put in the session
         cookie (signed, not encrypted)."""
         form = self.token_form()
-        data = form.validate()
-        token = None
-        if data is not None:
-            token = user_service.create_token(archive_root(self.request), self.request.registry,
-                                              actor_of(self.request), self.user, data["label"])
+        token = form.submit(lambda data: user_service.create_token(
+            archive_root(self.request), self.request.registry, actor_of(self.request), self.user,
+            data["label"]))
         return self.page(form, new_token=token)
 
     @view_config(name="account-revoke", request_method="POST")
@@ -64,17 +62,10 @@ class AccountViews:
     def password(self):
         form = ArchiveForm(self.request, PasswordChangeSchema(), formid="password",
                            buttons=((_("Đổi mật khẩu"), "save"),))
-        if self.request.method == "POST":
-            data = form.validate()
-            if data is not None:
-                try:
-                    user_service.change_own_password(
-                        self.user, self.request.registry, actor_of(self.request),
-                        self.request.registry.password_hasher, data["current_password"],
-                        data["new_password"])
-                except ArchiveError as exc:
-                    failed(self.request, form, exc)
-                else:
-                    flash(self.request, _("Đã đổi mật khẩu."))
-                    return HTTPSeeOther(self.request.resource_url(self.context, "account"))
+        if form.submit(lambda data: user_service.change_own_password(
+                self.user, self.request.registry, actor_of(self.request),
+                self.request.registry.password_hasher, data["current_password"],
+                data["new_password"])) is not None:
+            flash(self.request, _("Đã đổi mật khẩu."))
+            return HTTPSeeOther(self.request.resource_url(self.context, "account"))
         return {"form": form.render(), "message": form.message, "page_title": _("Đổi mật khẩu")}

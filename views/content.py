@@ -22,12 +22,6 @@ def flash(request, message, queue="success"):
     request.session.flash(request.localizer.translate(message), queue)  # the JSON session drops mappings
 
 
-def failed(request, form, exc):
-    """Show a service error on the form; nothing of this request is committed."""
-    request.tm.doom()
-    form.fail(exc.message, exc.fields)
-
-
 @view_defaults(context=FondsContainer)
 class FondsContainerViews:
     def __init__(self, context, request):
@@ -41,17 +35,11 @@ class FondsContainerViews:
     @view_config(name="add", renderer="templates/form.pt", permission=perm.MANAGE)
     def add(self):
         form = ArchiveForm(self.request, FondsSchema(), buttons=((_("Tạo phông"), "save"),))
-        if self.request.method == "POST":
-            data = form.validate()
-            if data is not None:
-                try:
-                    fonds = create_fonds(archive_root(self.request), self.request.registry,
-                                         actor_of(self.request), **data)
-                except ArchiveError as exc:
-                    failed(self.request, form, exc)
-                else:
-                    flash(self.request, _("Đã tạo phông."))
-                    return HTTPSeeOther(self.request.resource_url(fonds))
+        fonds = form.submit(lambda data: create_fonds(
+            archive_root(self.request), self.request.registry, actor_of(self.request), **data))
+        if fonds is not None:
+            flash(self.request, _("Đã tạo phông."))
+            return HTTPSeeOther(self.request.resource_url(fonds))
         return {"form": form.render(), "message": form.message, "page_title": _("Tạo phông mới")}
 
 
@@ -80,17 +68,11 @@ class FondsViews:
     def add_dossier(self):
         form = ArchiveForm(self.request, DossierSchema(), buttons=((_("Tạo hồ sơ"), "save"),),
                            appstruct={"organ_id": self.context.organ_id})
-        if self.request.method == "POST":
-            data = form.validate()
-            if data is not None:
-                try:
-                    dossier = dossier_service.create_dossier(self.context, self.request.registry,
-                                                             actor_of(self.request), data)
-                except ArchiveError as exc:
-                    failed(self.request, form, exc)
-                else:
-                    flash(self.request, _("Đã tạo hồ sơ ${code}.", mapping={"code": dossier.file_code}))
-                    return HTTPSeeOther(self.request.resource_url(dossier))
+        dossier = form.submit(lambda data: dossier_service.create_dossier(
+            self.context, self.request.registry, actor_of(self.request), data))
+        if dossier is not None:
+            flash(self.request, _("Đã tạo hồ sơ ${code}.", mapping={"code": dossier.file_code}))
+            return HTTPSeeOther(self.request.resource_url(dossier))
         return {"form": form.render(), "message": form.message,
                 "page_title": _("Hồ sơ mới trong phông ${name}", mapping={"name": self.context.name})}
 
@@ -117,17 +99,10 @@ class DossierViews:
         current = {k: v for k, v in current.items() if v is not None}
         form = ArchiveForm(self.request, DossierSchema(), buttons=((_("Lưu"), "save"),),
                            appstruct=current)
-        if self.request.method == "POST":
-            data = form.validate()
-            if data is not None:
-                try:
-                    dossier_service.update_dossier(self.context, self.request.registry,
-                                                   actor_of(self.request), data)
-                except ArchiveError as exc:
-                    failed(self.request, form, exc)
-                else:
-                    flash(self.request, _("Đã lưu."))
-                    return HTTPSeeOther(self.request.resource_url(self.context))
+        if form.submit(lambda data: dossier_service.update_dossier(
+                self.context, self.request.registry, actor_of(self.request), data)) is not None:
+            flash(self.request, _("Đã lưu."))
+            return HTTPSeeOther(self.request.resource_url(self.context))
         return {"form": form.render(), "message": form.message,
                 "page_title": _("Sửa hồ sơ ${code}", mapping={"code": self.context.file_code})}
 
@@ -149,21 +124,21 @@ class DossierViews:
                                           "(PDF, ODT, DOCX, XLSX); chọn được nhiều tệp.")))
         form = ArchiveForm(self.request, schema, buttons=((_("Lưu văn bản"), "save"),),
                            formid="record")
-        if self.request.method == "POST":
-            data = form.validate()
-            if data is not None:
-                uploads = []
-                try:
-                    uploads = spool_uploads(self.request)
-                    record = record_service.file_record(
-                        self.context, self.request.registry, actor_of(self.request), data, uploads,
-                        refuse_classified=refuse_classified(self.request))
-                except ArchiveError as exc:
-                    discard_all(uploads)
-                    failed(self.request, form, exc)
-                else:
-                    flash(self.request, _("Đã lưu văn bản ${code}.", mapping={"code": record.doc_code}))
-                    return HTTPSeeOther(self.request.resource_url(record))
+
+        def file_record(data):
+            uploads = spool_uploads(self.request)
+            try:
+                return record_service.file_record(
+                    self.context, self.request.registry, actor_of(self.request), data, uploads,
+                    refuse_classified=refuse_classified(self.request))
+            except BaseException:
+                discard_all(uploads)
+                raise
+
+        record = form.submit(file_record)
+        if record is not None:
+            flash(self.request, _("Đã lưu văn bản ${code}.", mapping={"code": record.doc_code}))
+            return HTTPSeeOther(self.request.resource_url(record))
         return {"form": form.render(), "message": form.message,
                 "page_title": _("Thêm văn bản vào hồ sơ ${code}", mapping={"code": self.context.file_code})}
 
@@ -188,18 +163,11 @@ class RecordViews:
         current = {name: getattr(self.context, name) for name in field_names(RecordSchema())}
         form = ArchiveForm(self.request, RecordSchema(), buttons=((_("Lưu"), "save"),),
                            appstruct={k: v for k, v in current.items() if v is not None})
-        if self.request.method == "POST":
-            data = form.validate()
-            if data is not None:
-                try:
-                    record_service.update_record(
-                        self.context, self.request.registry, actor_of(self.request), data,
-                        refuse_classified=refuse_classified(self.request))
-                except ArchiveError as exc:
-                    failed(self.request, form, exc)
-                else:
-                    flash(self.request, _("Đã lưu."))
-                    return HTTPSeeOther(self.request.resource_url(self.context))
+        if form.submit(lambda data: record_service.update_record(
+                self.context, self.request.registry, actor_of(self.request), data,
+                refuse_classified=refuse_classified(self.request))) is not None:
+            flash(self.request, _("Đã lưu."))
+            return HTTPSeeOther(self.request.resource_url(self.context))
         return {"form": form.render(), "message": form.message,
                 "page_title": _("Sửa văn bản ${code}", mapping={"code": self.context.doc_code})}
 

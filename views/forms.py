@@ -10,6 +10,7 @@ from pkg_resources import resource_filename
 from pyramid.i18n import get_localizer
 from pyramid.threadlocal import get_current_request
 
+from archive.errors import ArchiveError
 from archive.i18n import _
 
 
@@ -50,6 +51,23 @@ class ArchiveForm:
         appstruct.pop("csrf_token", None)
         self.cstruct = self.schema.serialize(dict(appstruct, csrf_token=self.request.session.get_csrf_token()))
         return appstruct
+
+    def submit(self, action):
+        """On POST: validate, then return ``action(data)``.  None when nothing
+        was posted, when the data is invalid, or when the service raised a
+        named exception: then its message is shown on the form and nothing of
+        the request is committed."""
+        if self.request.method != "POST":
+            return None
+        data = self.validate()
+        if data is None:
+            return None
+        try:
+            return action(data)
+        except ArchiveError as exc:
+            self.request.tm.doom()
+            self.fail(exc.message, exc.fields)
+            return None
 
     def fail(self, message, fields=None):
         """Show a service error: ``message`` above the form, ``fields`` beside

@@ -24,6 +24,14 @@ def settings_int(request, key, default):
     return int(request.registry.settings.get(key, default))
 
 
+def page_number(request):
+    """The ``page`` parameter, 1 when absent or not a number."""
+    try:
+        return max(1, int(request.params.get("page", 1)))
+    except ValueError:
+        return 1
+
+
 class Page:
     """One page of a sequence: ``items``, ``number``, ``count``, ``total``."""
 
@@ -38,11 +46,7 @@ class Page:
 
     @classmethod
     def from_request(cls, request, items, size=25):
-        try:
-            number = int(request.params.get("page", 1))
-        except ValueError:
-            number = 1
-        return cls(items, number, size)
+        return cls(items, page_number(request), size)
 
 
 class LazyPage:
@@ -66,8 +70,4 @@ class LazyPage:
 
     @classmethod
     def from_request(cls, request, iterable, size=25):
-        try:
-            number = int(request.params.get("page", 1))
-        except ValueError:
-            number = 1
-        return cls(iterable, number, size)
+        return cls(iterable, page_number(request), size)

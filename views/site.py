@@ -7,15 +7,14 @@ from pyramid.view import view_config, view_defaults
 
 from archive import security as perm
 from archive.db import archive_root
-from archive.errors import ArchiveError
 from archive.i18n import _
 from archive.resources import ArchiveRoot, User, Users
 from archive.schemas import UserEditSchema, UserSchema
 from archive.services import users as user_service
 
-from .content import failed, flash
+from .content import flash
 from .forms import ArchiveForm
-from .helpers import Page, actor_of, safe_next_url
+from .helpers import Page, actor_of, page_number, safe_next_url
 
 LANGUAGES = ("vi", "en")
 
@@ -60,19 +59,12 @@ class UsersViews:
     def add(self):
         form = ArchiveForm(self.request, UserSchema(), buttons=((_("Tạo người dùng"), "save"),),
                            fonds_choices=fonds_choices(self.request))
-        if self.request.method == "POST":
-            data = form.validate()
-            if data is not None:
-                try:
-                    user_service.create_user(
-                        archive_root(self.request), self.request.registry, actor_of(self.request),
-                        self.request.registry.password_hasher, data["login"], data["password"],
-                        data["role"], sorted(data["fonds"]), data["name"])
-                except ArchiveError as exc:
-                    failed(self.request, form, exc)
-                else:
-                    flash(self.request, _("Đã tạo người dùng."))
-                    return HTTPSeeOther(self.request.resource_url(self.context))
+        if form.submit(lambda data: user_service.create_user(
+                archive_root(self.request), self.request.registry, actor_of(self.request),
+                self.request.registry.password_hasher, data["login"], data["password"],
+                data["role"], sorted(data["fonds"]), data["name"])) is not None:
+            flash(self.request, _("Đã tạo người dùng."))
+            return HTTPSeeOther(self.request.resource_url(self.context))
         return {"form": form.render(), "message": form.message, "page_title": _("Người dùng mới")}
 
 
@@ -89,20 +81,13 @@ class UserViews:
                            fonds_choices=fonds_choices(self.request),
                            appstruct={"name": user.name, "role": user.role, "fonds": set(user.fonds),
                                       "active": user.active})
-        if self.request.method == "POST":
-            data = form.validate()
-            if data is not None:
-                try:
-                    user_service.update_user(
-                        archive_root(self.request), self.request.registry, actor_of(self.request),
-                        self.request.registry.password_hasher, user.login, role=data["role"],
-                        fonds=sorted(data["fonds"]), password=data["password"] or None,
-                        name=data["name"], active=data["active"])
-                except ArchiveError as exc:
-                    failed(self.request, form, exc)
-                else:
-                    flash(self.request, _("Đã lưu."))
-                    return HTTPSeeOther(self.request.resource_url(self.context.__parent__))
+        if form.submit(lambda data: user_service.update_user(
+                archive_root(self.request), self.request.registry, actor_of(self.request),
+                self.request.registry.password_hasher, user.login, role=data["role"],
+                fonds=sorted(data["fonds"]), password=data["password"] or None,
+                name=data["name"], active=data["active"])) is not None:
+            flash(self.request, _("Đã lưu."))
+            return HTTPSeeOther(self.request.resource_url(self.context.__parent__))
         return {"form": form.render(), "message": form.message,
                 "page_title": _("Người dùng ${login}", mapping={"login": user.login})}
 
@@ -135,10 +120,7 @@ OBJECT_TYPES = {
 
 @view_config(context=ArchiveRoot, name="journal", renderer="templates/journal.pt", permission=perm.REPORT)
 def journal(context, request):
-    try:
-        number = max(1, int(request.params.get("page", 1)))
-    except ValueError:
-        number = 1
+    number = page_number(request)
     size = 50
     entries = context.journal.latest((number - 1) * size, size)
     for entry in entries:

@@ -116,6 +116,7 @@ def change_own_password(user, registry, actor, hasher, current, new):
     _check_password(new)
     user.password_hash = hasher.hash(new)
     registry.notify(UserChanged(user, actor, {"password": True}))
+    return user
 
 
 def token_key(token):
