@@ -317,3 +317,44 @@ def test_everything_is_there_after_a_restart(tmp_path, how):
         assert response.json["ordinal"] == len(dossiers[dossier_id]["records"]) + 1
     finally:
         second.stop()
+
+
+def test_a_conflict_while_storing_leaves_no_orphan_blob(tmp_path):
+    """FileStorage removes an aborted transaction's blob files only when the
+    abort follows the vote; DurableFileStorage removes them in every case."""
+    import transaction as txn_module
+    from persistent.mapping import PersistentMapping
+    from ZODB import DB
+    from ZODB.blob import Blob
+    from ZODB.POSException import ConflictError
+
+    from archive.storage import DurableFileStorage
+
+    db = DB(DurableFileStorage(str(tmp_path / "Data.fs"), blob_dir=str(tmp_path / "blobs")))
+    try:
+        tm1, tm2 = txn_module.TransactionManager(), txn_module.TransactionManager()
+        c1, c2 = db.open(tm1), db.open(tm2)
+        with tm1:
+            c1.root()["a"] = PersistentMapping()
+            c1.root()["x"] = PersistentMapping()
+        c2.sync()
+        # the first connection adds a blob (stored with "a") and changes "x" ...
+        blob = Blob()
+        with blob.open("w") as fh:
+            fh.write(b"%PDF-1.4 orphan?")
+        c1.root()["a"]["file"] = blob
+        c1.root()["x"]["n"] = 1
+        # ... while the second changes "x" first
+        c2.root()["x"]["n"] = 2
+        tm2.commit()
+        try:
+            tm1.commit()
+        except ConflictError:
+            tm1.abort()
+        else:
+            raise AssertionError("expected a ConflictError")
+        blobs = [f for _d, _s, files in os.walk(tmp_path / "blobs") for f in files
+                 if f.endswith(".blob")]
+        assert blobs == []
+    finally:
+        db.close()

@@ -9,6 +9,9 @@ stored by the transaction, its directory and any parent directory created for
 it, in ``tpc_vote``: after the blobs are in place, before ``Data.fs`` records
 the transaction as committed.
 
+It also removes the blob files of a transaction aborted before its vote,
+which FileStorage leaves behind.
+
 The same class serves the embedded database (``durablefile://`` URIs, through
 zodburi) and the ZEO server started by ``archive-zeo``, so every client of that
 server, the web process and the scripts alike, gets durable blobs.
@@ -36,6 +39,14 @@ class DurableFileStorage(FileStorage):
         result = super().tpc_vote(transaction)
         self._sync_dirty_blobs()
         return result
+
+    def _abort(self):
+        super()._abort()
+        # FileStorage removes the blobs moved into place by this transaction
+        # only when the abort comes after the vote; a ConflictError raised
+        # while storing (before the vote) left them behind as orphan files
+        # (and in ``dirty_oids``, for the next transaction to fsync).
+        self._blob_tpc_abort()
 
     def _sync_dirty_blobs(self):
         if not getattr(self, "fshelper", None):
