@@ -86,6 +86,7 @@ setup(
     include_package_data=True,
     package_data={
         "archive.schemas": ["data/*.csv"],
+        "archive.search": ["synonyms.txt"],
         "archive.views": [
             "templates/*.pt",
             "templates/deform/*.pt",
@@ -107,6 +108,7 @@ setup(
             "archive-sample = archive.scripts.sample:main",
             "archive-zeo = archive.scripts.zeo:main",
             "archive-run = archive.scripts.run:main",
+            "archive-reindex = archive.scripts.reindex:main",
         ],
     },
 )

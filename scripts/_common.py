@@ -3,11 +3,13 @@ transaction manager, retry on conflicts, the acting identity."""
 import argparse
 import contextlib
 import getpass
+import os
 
 import transaction
-from pyramid.paster import get_app, setup_logging
+from pyramid.paster import get_appsettings, setup_logging
 from ZODB.POSException import ConflictError
 
+from archive import main
 from archive.db import ROOT_KEY, registry_db
 from archive.events import Actor
 
@@ -17,7 +19,11 @@ class ScriptEnv:
 
     def __init__(self, config_uri, script_name):
         setup_logging(config_uri)
-        self.app = get_app(config_uri)
+        # the web process is the index's one writer: scripts only queue changes
+        settings = dict(get_appsettings(config_uri))
+        settings["archive.search.writer"] = "false"
+        path = os.path.abspath(config_uri.split("#")[0])
+        self.app = main({"__file__": path, "here": os.path.dirname(path)}, **settings)
         self.registry = self.app.registry
         self.settings = self.registry.settings
         self.db = registry_db(self.registry)
@@ -48,6 +54,9 @@ class ScriptEnv:
     def close(self):
         with contextlib.suppress(Exception):
             self.tm.abort()
+        search = getattr(self.registry, "search", None)
+        if search is not None:
+            search.stop()
         self.conn.close()
         for db in getattr(self.registry, "_zodb_databases", {}).values():
             db.close()

@@ -33,7 +33,25 @@ def app(app_dir):
     close_app(wsgi)
 
 
+def read_root(wsgi, fn):
+    """``fn(root)`` on a fresh connection of the application's database, in
+    a transaction of its own (pyramid.scripting.prepare would open the
+    connection under the request's explicit manager, with no transaction)."""
+    from archive.db import ROOT_KEY, registry_db
+
+    tm = transaction.TransactionManager(explicit=True)
+    conn = registry_db(wsgi.registry).open(tm)
+    try:
+        with tm:
+            return fn(conn.root()[ROOT_KEY])
+    finally:
+        conn.close()
+
+
 def close_app(wsgi):
+    search = getattr(wsgi.registry, "search", None)
+    if search is not None:
+        search.stop()
     for db in getattr(wsgi.registry, "_zodb_databases", {}).values():
         db.close()
 

@@ -3,13 +3,9 @@ from conftest import RECORD, make_pdf
 
 
 def journal_entries(app):
-    from pyramid.scripting import prepare
+    from conftest import read_root
 
-    env = prepare(registry=app.registry)
-    try:
-        return env["root"].journal.latest(0, 1000)
-    finally:
-        env["closer"]()
+    return read_root(app, lambda root: root.journal.latest(0, 1000))
 
 
 def test_changes_reads_and_downloads_are_journalled(app, admin_api, dossier_id):

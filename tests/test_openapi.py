@@ -369,3 +369,53 @@ def test_file_content_types_are_documented(spec):
     content = spec["paths"]["/api/v1/files/{id}"]["get"]["responses"]["200"]["content"]
     assert set(content) == set(ALLOWED)
     assert set(component(spec, "File")["properties"]["media_type"]["enum"]) == set(ALLOWED)
+
+
+def test_real_search_answers_match_the_documented_schema(app, admin_api, spec):
+    """GET /api/v1/search: hits of both types with snippets and every facet,
+    an empty result, a filter, 401, and 503 while the index is rebuilt."""
+    from urllib.parse import urlencode
+
+    api, client = admin_api, admin_api.app
+    path = "/api/v1/search"
+
+    def call(status, headers=None, **params):
+        response = client.get(f"{path}?{urlencode(params)}", expect_errors=True,
+                              headers=api.headers if headers is None else headers)
+        assert response.status_int == status, response.body[:300]
+        check_answer(spec, "GET", path, response)
+        return response.json
+
+    api.post("/api/v1/fonds", FONDS)
+    dossier = dict(DOSSIER, procedure_code="1.001193", district="Gia Nghĩa",
+                   applicant_name="Nguyễn Văn Hùng")
+    dossier_id = api.post("/api/v1/fonds/SNV/dossiers", dossier).json["id"]
+    api.file_record(dossier_id, RECORD, [("a.pdf", make_pdf(1))])
+    assert app.registry.search.wait_idle(30)
+
+    body = call(200, q="tuyen dung")
+    assert body["total"] == 2 and {h["type"] for h in body["hits"]} == {"dossier", "record"}
+    assert all(body["facets"][name] for name in ("fonds", "year", "doc_type", "procedure",
+                                                 "retention", "access", "district"))
+    operation = spec["paths"][path]["get"]
+    documented = {p["name"] for p in operation["parameters"]}
+    from archive.search import FACETS
+    assert documented == {"q", "exact", "sort", "page", "size", *FACETS}
+    call(200, q="tuyển dụng", exact="1", sort="date", page=1, size=1, fonds="SNV", year="2024",
+         doc_type="02", procedure="1.001193", retention="10", access="01", district="Gia Nghĩa")
+    assert call(200, q="không có gì như thế này")["total"] == 0
+    assert call(200)["total"] == 2
+    call(401, headers={})
+    official = make_user(api, "canbo", "official", [])
+    assert call(200, headers=official.headers, q="tuyen dung")["total"] == 0
+    # the index is being rebuilt: 503 with the error body, never a 500
+    search = app.registry.search
+    search.rebuilding = True
+    try:
+        error = call(503, q="tuyen dung")["error"]
+        assert "xây dựng lại" in error["message"]
+    finally:
+        search.rebuilding = False
+    # the example of the document is a valid answer
+    assert_valid(spec, component(spec, "SearchResults"),
+                 component(spec, "SearchResults")["examples"][0], "SearchResults example")

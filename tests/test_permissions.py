@@ -151,6 +151,12 @@ def flashed(text):
     return check
 
 
+def redirects_into(fragment):
+    def check(response, client):
+        assert fragment in response.headers["Location"], response.headers["Location"]
+    return check
+
+
 # --------------------------------------------------------------------------- the table
 
 ANY = None  # a view registered without request_method answers every method
@@ -208,6 +214,18 @@ CASES = [
     ui("ArchiveRoot", "account-password", ANY, "/account-password", LOGGED_IN, send="POST",
        body=wrong_password_form, note="wrong current password"),
     ui("ArchiveRoot", "journal", ANY, "/journal", REPORTERS),
+    ui("ArchiveRoot", "search", ANY, "/search", LOGGED_IN, note="empty"),
+    ui("ArchiveRoot", "search", ANY, "/search?q=tuyen+dung&fonds={A_code}", LOGGED_IN,
+       note="query"),
+    # /go/<id>: any logged-in user may ask; an object they may not view is 404 (not 403),
+    # so that the answer does not say whether the id exists
+    ui("ArchiveRoot", "go", ANY, "/go/{open_id}", READ_A, ok=302, denied=404,
+       check=redirects_into(f"/fonds/{FONDS_A}/"), note="open"),
+    ui("ArchiveRoot", "go", ANY, "/go/{secret_id}", READ_SECRET_A, ok=302, denied=404,
+       check=redirects_into(f"/fonds/{FONDS_A}/"), note="access-03"),
+    ui("ArchiveRoot", "go", ANY, "/go/{secret.rec_id}", READ_SECRET_A, ok=302, denied=404,
+       note="access-03 document"),
+    ui("ArchiveRoot", "go", ANY, "/go/0123456789abcdef", NOBODY, denied=404, note="missing"),
     static("__static/", "/static/archive.css"),
     static("__deform-static/", "/deform-static/css/form.css"),
     # ---- fonds -----------------------------------------------------------------------
@@ -310,6 +328,7 @@ CASES = [
     api("api.file", "GET", "/api/v1/files/{secret.file_id}", DOWNLOAD_SECRET_A, note="access-03"),
     api("api.file", "GET", "/api/v1/files/{open_id}", NOBODY, missing=True,
         note="a dossier's id"),
+    api("api.search", "GET", "/api/v1/search?q=tuyen+dung", LOGGED_IN),
     api("api.users", "GET", "/api/v1/users", ADMIN_ONLY),
     api("api.users", "POST", "/api/v1/users", ADMIN_ONLY, ok=201, body=user_json),
     api("api.user", "PUT", f"/api/v1/users/{VICTIM}", ADMIN_ONLY, body=user_change_json),

@@ -70,17 +70,15 @@ def test_login_form_has_csrf_and_logout_needs_post(testapp):
 
 def test_passwords_and_tokens_are_stored_hashed(admin_api, app):
     token = admin_api.headers["Authorization"].split()[1]
-    from pyramid.scripting import prepare
+    from conftest import read_root
 
-    env = prepare(registry=app.registry)
-    try:
-        root = env["root"]
+    def check(root):
         assert root["users"]["admin"].password_hash.startswith("$argon2id$")
         assert ADMIN_PASSWORD not in root["users"]["admin"].password_hash
         assert token not in root.tokens
         assert all(len(key) == 64 for key in root.tokens.keys())
-    finally:
-        env["closer"]()
+
+    read_root(app, check)
 
 
 def test_revoked_or_forged_tokens_are_refused(admin_api):

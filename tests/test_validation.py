@@ -37,11 +37,9 @@ MAX_UPLOAD = 64 * 1024
 def snapshot(app):
     """What is stored, read straight from the database: fonds, dossiers and
     their documents and files, users, and the length of the journal."""
-    from pyramid.scripting import prepare
+    from conftest import read_root
 
-    env = prepare(registry=app.registry)
-    try:
-        root = env["root"]
+    def read(root):
         dossiers = {}
         for fonds in root["fonds"].values():
             for dossier in fonds.values():
@@ -49,8 +47,8 @@ def snapshot(app):
                                         sum(len(r) for r in dossier.values()))
         return {"fonds": sorted(root["fonds"].keys()), "dossiers": dossiers,
                 "users": sorted(root["users"].keys()), "journal": len(root.journal)}
-    finally:
-        env["closer"]()
+
+    return read_root(app, read)
 
 
 def upload_files(app):

@@ -8,6 +8,7 @@ sent with it by a third-party page).
 """
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
 from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.interfaces import ISecurityPolicy
 from pyramid.security import forget, remember
 from pyramid.view import view_config
 
@@ -108,3 +109,8 @@ def login_view(request):
 def logout_view(request):
     forget(request)
     return HTTPSeeOther(request.resource_url(request.root, "login"))
+
+
+def principals_of(request):
+    """The current user's principals, as the ACLs see them (for search)."""
+    return request.registry.getUtility(ISecurityPolicy).effective_principals(request)

@@ -2,7 +2,7 @@
 import datetime
 from urllib.parse import urlsplit
 
-from pyramid.httpexceptions import HTTPFound, HTTPNoContent, HTTPSeeOther
+from pyramid.httpexceptions import HTTPFound, HTTPNoContent, HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config, view_defaults
 
 from archive import security as perm
@@ -137,3 +137,14 @@ def journal(context, request):
     return {"entries": entries, "number": number, "action_label": action_label,
             "type_label": type_label, "count": max(1, (total + size - 1) // size),
             "total": total, "page_title": _("Nhật ký hệ thống")}
+
+
+@view_config(context=ArchiveRoot, name="go", permission=perm.HOME)
+def go(context, request):
+    """/go/<id>: the page of the object with that stable id (search results
+    link here); 404 for an object the user may not view."""
+    oid = request.subpath[0] if request.subpath else ""
+    obj = context.objectmap.get(oid)
+    if obj is None or not request.has_permission(perm.VIEW, obj):
+        raise HTTPNotFound()
+    return HTTPFound(request.resource_url(obj))

@@ -20,5 +20,9 @@ def main(global_config, **settings):
         config.include(".journal")
         config.include("archive.search")
         config.include("archive.views")
-    bootstrap(registry_db(config.registry), config.registry)
+    db = registry_db(config.registry)
+    bootstrap(db, config.registry)
+    from archive.search import start_writer  # composition: the core itself never imports search
+
+    start_writer(config.registry, db)
     return config.make_wsgi_app()

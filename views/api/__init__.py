@@ -49,6 +49,7 @@ ROUTES = (
     ("api.tokens", "/api/v1/tokens", root_factory),
     ("api.token", "/api/v1/tokens/{token}", root_factory),
     ("api.users", "/api/v1/users", root_factory),
+    ("api.search", "/api/v1/search", root_factory),
     ("api.user", "/api/v1/users/{login}", user_factory),
 )
 

@@ -51,6 +51,8 @@ def http_error(exc, request):
         405: _("Phương thức không được hỗ trợ."),
         413: _("Tệp vượt quá dung lượng cho phép."),
     }
+    if exc.code == 503 and exc.detail:
+        return error_body(request, 503, exc.detail)
     if exc.code < 400:
         return exc
     return error_body(request, exc.code, messages.get(
