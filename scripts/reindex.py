@@ -16,29 +16,38 @@ import sys
 from tqdm import tqdm
 
 from archive.search.documents import document_for
+from archive.search.queue import get_queue
 from archive.search.service import iter_indexable
 
 from ._common import parser, script_env
 
 
 def database_ids(env):
-    """Stable ids of every dossier and document, walked in chunks."""
+    """Stable ids of every dossier and document, walked in chunks, and the
+    ids waiting in the index queue, read in the same transaction."""
     ids = set()
     with env.tm:
         for count, obj in enumerate(iter_indexable(env.root), 1):
             ids.add(obj.id)
             if count % 1000 == 0:
                 env.conn.cacheMinimize()
-    return ids
+        queue = get_queue(env.root, create=False)
+        queued = set(queue.entries.keys()) if queue is not None else set()
+    return ids, queued
 
 
 def check(env, out):
+    """Compare the ids of the database and of the index.  The index is read
+    first: an object created meanwhile can then only look missing (indexing
+    it again is harmless), never extra.  Ids waiting in the queue are not
+    drift: the writer applies them."""
     service = env.registry.search
-    in_db = database_ids(env)
     in_index = service.indexed_ids()
-    missing = sorted(in_db - in_index)
-    extra = sorted(in_index - in_db)
-    print(f"database: {len(in_db)} dossiers and documents; index: {len(in_index)}", file=out)
+    in_db, queued = database_ids(env)
+    missing = sorted(in_db - in_index - queued)
+    extra = sorted(in_index - in_db - queued)
+    print(f"database: {len(in_db)} dossiers and documents; index: {len(in_index)}; "
+          f"waiting in the queue: {len(queued)}", file=out)
     print(f"missing from the index: {len(missing)}; in the index but not in the database: "
           f"{len(extra)}", file=out)
     for oid in missing[:20]:
@@ -48,14 +57,31 @@ def check(env, out):
     return missing, extra
 
 
-def repair(env, missing, extra, out):
+def repair(env, missing, extra, out, chunk=500):
+    """Index the missing objects and remove the extra ids, as the database
+    now is (an id found extra that exists by now is indexed, not removed)."""
     service = env.registry.search
-    with env.tm:
-        root = env.root
-        docs = (document_for(root.objectmap.get(oid)) for oid in missing)
-        service.index([d for d in docs if d is not None])
-    service.unindex(extra)
-    print(f"repaired: {len(missing)} indexed, {len(extra)} removed", file=out)
+    indexed = removed = 0
+    ids = list(missing) + list(extra)
+    for start in range(0, len(ids), chunk):
+        with env.tm:
+            root = env.root
+            writer = service.writer()
+            try:
+                for oid in ids[start:start + chunk]:
+                    doc = document_for(root.objectmap.get(oid))
+                    if doc is None:
+                        writer.delete_by_term("id", oid)
+                        removed += 1
+                    else:
+                        writer.update_document(**doc)
+                        indexed += 1
+            except BaseException:
+                writer.cancel()
+                raise
+            service.commit(writer)
+        env.conn.cacheMinimize()
+    print(f"repaired: {indexed} indexed, {removed} removed", file=out)
 
 
 def main(argv=None, out=sys.stdout):

@@ -17,9 +17,13 @@ generation while searches go on in the old one, holding the old one's writer
 lock so that no queued change is applied to the old generation meanwhile; the
 changes wait in the queue and go to the new generation after the switch.
 
-Whoosh never fsyncs: after a power cut its files may be truncated.  ``start``
-checks the index; when it cannot be opened, searches raise ``IndexRebuilding``
-(the views say so) while the writer thread rebuilds it from the database.
+Whoosh never fsyncs: every commit of ours forces the files it wrote to disk
+afterwards (``commit``), but a power cut during a commit may still leave them
+truncated.  ``start`` checks the index; when it cannot be opened, searches
+raise ``IndexRebuilding`` (the views say so) while the writer thread rebuilds
+it from the database.  A search that fails on the index's files later also
+answers ``IndexRebuilding`` and makes the writer thread check the index (and
+rebuild it when the check fails).
 """
 import logging
 import os
@@ -102,6 +106,8 @@ class SearchService:
         self._stop = threading.Event()
         self._idle = threading.Event()
         self._suspect = threading.Event()  # a search failed: check the index
+        self._deep_checked = -3600.0  # monotonic time of the last deep check
+        self._synced = {}  # index file -> (size, mtime) when last fsynced
         self._thread = None
         self._lock = threading.RLock()
         self.analyzer = folded_analyzer()
@@ -155,8 +161,15 @@ class SearchService:
                 self._local = threading.local()
             return self._ix
 
-    def check(self):
-        """True when the current index opens and its files can be read."""
+    def check(self, deep=False):
+        """True when the current index opens and its files can be read.
+
+        The quick check (at start) opens every segment, which reads each
+        segment file's directory at its end: a truncated, emptied or missing
+        file or a damaged TOC fails it.  ``deep`` also decodes every stored
+        document, posting list and column (about a second per thousand
+        documents): it finds what a power cut may leave inside a file of the
+        right size (zeroed blocks), and runs after a search failed."""
         try:
             ix = self.ix()
             with ix.searcher() as searcher:
@@ -169,6 +182,9 @@ class SearchService:
                     for docnum in (0, count - 1):
                         if not reader.is_deleted(docnum):
                             reader.stored_fields(docnum)
+                if deep:
+                    for leaf, _offset in reader.leaf_readers():
+                        _read_everything(leaf, self.schema)
             return True
         except Exception:
             log.warning("the search index cannot be read", exc_info=True)
@@ -185,10 +201,23 @@ class SearchService:
         while True:
             with self._lock:
                 ix, name = self.ix(), self._ix_gen
-            writer = ix.writer(timeout=timeout, limitmb=128)
+            try:
+                writer = ix.writer(timeout=timeout, limitmb=128)
+            except OSError:
+                if name != self._current_name():
+                    continue  # a rebuild switched and removed that generation meanwhile
+                raise
             if name == self._current_name():
                 return writer
             writer.cancel()
+
+    def commit(self, writer, **kwargs):
+        """Commit ``writer``, then force the files it wrote and their
+        directory to disk.  Whoosh never fsyncs: without this, a power cut
+        in the next half minute could leave a committed (even a freshly
+        rebuilt and switched-to) generation unreadable."""
+        writer.commit(**kwargs)
+        sync_directory(writer.storage.folder, self._synced)
 
     def index(self, docs, writer=None):
         """Add or replace documents (dicts of schema fields), by id."""
@@ -202,7 +231,7 @@ class SearchService:
                 writer.cancel()
             raise
         if own:
-            writer.commit()
+            self.commit(writer)
 
     def unindex(self, ids, writer=None):
         own = writer is None
@@ -210,7 +239,7 @@ class SearchService:
         for oid in ids:
             writer.delete_by_term("id", oid)
         if own:
-            writer.commit()
+            self.commit(writer)
 
     def apply(self, root, items, timeout=30.0):
         """Index (or remove) the objects of queue ``items`` as they are in ``root``."""
@@ -226,7 +255,7 @@ class SearchService:
         except BaseException:
             writer.cancel()
             raise
-        writer.commit()
+        self.commit(writer)
 
     def drain(self, db, limit=None):
         """Apply the queue until it is empty (or ``limit`` entries); returns
@@ -326,7 +355,7 @@ class SearchService:
                     except BaseException:
                         writer.cancel()
                         raise
-                    writer.commit(optimize=False)
+                    self.commit(writer, optimize=False)
             finally:
                 conn.close()
             self._set_current(name)
@@ -395,19 +424,16 @@ class SearchService:
             kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
         terms = highlight_terms(query)
         try:
-            searcher = self.searcher()
-            if next(iter(searcher.docs_for_query(restrict)), None) is None:
-                # Whoosh takes a filter that matches nothing for no filter at
-                # all (its totals would count what the user may not see)
-                return Results(0, [], {f: {} for f in FACETS}, max(1, page), size)
-            result_page = searcher.search_page(query, max(1, page), pagelen=size, **kwargs)
-            hits = [self._hit(hit, terms) for hit in result_page]
-            groups = {}
-            for name in FACETS:
-                counts = result_page.results.groups(name)
-                groups[name] = {k: v for k, v in sorted(counts.items(),
-                                                        key=lambda kv: (-kv[1], str(kv[0])))
-                                if k not in (None, "")}
+            try:
+                return self._search(query, restrict, page, size, kwargs, terms)
+            except IndexRebuilding:
+                raise
+            except Exception:
+                if self._ix_gen == self._current_name():
+                    raise
+                # a rebuild (archive-reindex) switched generations and removed
+                # the one read: once more, in the new one
+                return self._search(query, restrict, page, size, kwargs, terms)
         except IndexRebuilding:
             raise
         except Exception as exc:
@@ -419,6 +445,21 @@ class SearchService:
             self._suspect.set()
             self._wake.set()
             raise IndexRebuilding() from exc
+
+    def _search(self, query, restrict, page, size, kwargs, terms):
+        searcher = self.searcher()
+        if next(iter(searcher.docs_for_query(restrict)), None) is None:
+            # Whoosh takes a filter that matches nothing for no filter at
+            # all (its totals would count what the user may not see)
+            return Results(0, [], {f: {} for f in FACETS}, max(1, page), size)
+        result_page = searcher.search_page(query, max(1, page), pagelen=size, **kwargs)
+        hits = [self._hit(hit, terms) for hit in result_page]
+        groups = {}
+        for name in FACETS:
+            counts = result_page.results.groups(name)
+            groups[name] = {k: v for k, v in sorted(counts.items(),
+                                                    key=lambda kv: (-kv[1], str(kv[0])))
+                            if k not in (None, "")}
         return Results(result_page.total, hits, groups, max(1, result_page.pagenum), size)
 
     def _hit(self, hit, terms):
@@ -473,7 +514,13 @@ class SearchService:
                 break
             if self._suspect.is_set():  # a search failed: is the index readable?
                 self._suspect.clear()
-                if not self.check():
+                # the deep check takes minutes on a large index: at most one
+                # per ten minutes, lest a query that fails for another reason
+                # keep the writer from indexing
+                deep = time.monotonic() - self._deep_checked > 600
+                if deep:
+                    self._deep_checked = time.monotonic()
+                if not self.check(deep=deep):
                     self.rebuilding = True
             if self.rebuilding:
                 try:
@@ -498,6 +545,56 @@ class SearchService:
             if not self._wake.is_set():
                 self._idle.set()
             self._wake.wait(poll)
+
+
+def _read_everything(reader, schema):
+    """Decode every stored document, posting list and column of one segment."""
+    for docnum in range(reader.doc_count_all()):
+        if not reader.is_deleted(docnum):
+            reader.stored_fields(docnum)
+    for fieldname in reader.indexed_field_names():
+        for term in reader.lexicon(fieldname):
+            matcher = reader.postings(fieldname, term)
+            while matcher.is_active():
+                matcher.weight()
+                matcher.next()
+    for fieldname in schema.names():
+        if reader.has_column(fieldname):
+            for _value in reader.column_reader(fieldname):
+                pass
+
+
+def sync_directory(folder, synced):
+    """fsync the files of ``folder`` that are new or changed since they
+    were last synced (``synced``: path -> (size, mtime), updated), then the
+    directory itself."""
+    with synced_lock:
+        seen = {}
+        for name in os.listdir(folder):
+            path = os.path.join(folder, name)
+            try:
+                st = os.stat(path)
+                key = (st.st_size, st.st_mtime_ns)
+                if synced.get(path) != key:
+                    fd = os.open(path, os.O_RDONLY)
+                    try:
+                        os.fsync(fd)
+                    finally:
+                        os.close(fd)
+                seen[path] = key
+            except FileNotFoundError:  # removed meanwhile (Whoosh's cleanup)
+                continue
+        for path in [p for p in synced if os.path.dirname(p) == folder]:
+            del synced[path]
+        synced.update(seen)
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+synced_lock = threading.Lock()
 
 
 def iter_indexable(root):

@@ -300,7 +300,6 @@ def test_a_dossier_change_reindexes_its_documents(app, admin_api, fonds):
 
     # the documents carry the dossier's new title ...
     assert found(admin_api, "khieu nai hhen nie")[0] == everything
-    print("DBG", index_counts(service), admin_api.get("/api/v1/search", params={"q": "thanh tra dat dai"}).json["hits"])
     assert found(admin_api, "thanh tra dat dai") == (set(), 0)
     # ... and its new access: the official finds none of them any more
     assert found(official, "khieu nai hhen nie") == (set(), 0)
