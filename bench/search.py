@@ -426,9 +426,15 @@ class BareWhoosh:
 
         from archive.search import FACETS
 
+        try:  # the service's own spelling of facet values (district normalised)
+            from archive.search.service import facet_value
+        except ImportError:
+            def facet_value(name, value):
+                return str(value)
+
         allowed = Or([Term("allow", p) for p in self.principals])
-        conditions = [allowed] + [Term(name, str(value)) for name, value in filters.items()
-                                  if name in FACETS and value]
+        conditions = [allowed] + [Term(name, facet_value(name, value))
+                                  for name, value in filters.items() if name in FACETS and value]
         return And(conditions) if len(conditions) > 1 else allowed
 
     def search(self, text, filters):
