@@ -330,7 +330,7 @@ def bare_schema():
 _CODE_ID_RE = re.compile(r"^\d{9,13}$")
 
 
-def _words(text, rng, accented):
+def _words(text, accented):
     """Candidate words of a text: (as written, folded), letters only."""
     from archive.search.analysis import tokens
 
@@ -369,7 +369,7 @@ def make_queries(docs, principals, n, seed=20250630):
             lines = [line for line in doc.get("exact", "").split("\n") if line.strip()]
             rng.shuffle(lines)
             for line in lines[:5]:
-                words = _words(line, rng, accented)
+                words = _words(line, accented)
                 if category == "single" and words:
                     text = rng.choice(words)[0]
                 elif category == "several" and len(words) >= 3:
