@@ -1,5 +1,7 @@
 """Shared fixtures: a real application on a temporary FileStorage, WebTest
 clients logged in with each role, real PDFs and images."""
+import collections
+import contextlib
 import io
 import os
 import shutil
@@ -46,6 +48,30 @@ def read_root(wsgi, fn):
             return fn(conn.root()[ROOT_KEY])
     finally:
         conn.close()
+
+
+@contextlib.contextmanager
+def module_app(tmp_path_factory, name):
+    """A fresh application on its own temporary FileStorage, closed after use
+    (for module-scoped fixture archives)."""
+    app_dir = tmp_path_factory.mktemp(name)
+    shutil.copy(os.path.join(PROJECT, "testing.ini"), app_dir / "testing.ini")
+    wsgi = make_app(app_dir)
+    try:
+        yield wsgi
+    finally:
+        close_app(wsgi)
+
+
+def index_counts(service):
+    """How many live (not deleted) index documents carry each id, read from
+    the stored fields of every document, independently of the service."""
+    counts = collections.Counter()
+    with service.ix().searcher() as searcher:
+        reader = searcher.reader()
+        for docnum in reader.all_doc_ids():
+            counts[reader.stored_fields(docnum)["id"]] += 1
+    return counts
 
 
 def close_app(wsgi):

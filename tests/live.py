@@ -16,6 +16,19 @@ BIN = os.path.dirname(sys.executable)
 ADMIN_PASSWORD = "admin-password-1"
 
 
+def poll(check, timeout, interval=0.2):
+    """Call ``check()`` until it returns something true, for at most
+    ``timeout`` seconds; returns that value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not so after {timeout} s")
+        time.sleep(interval)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -27,9 +27,7 @@ token to revoke, a new login...), so that the order of the rows never matters.
 """
 import itertools
 import json
-import os
 import re
-import shutil
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -38,8 +36,8 @@ from pyramid.interfaces import IException
 from webtest import TestApp
 
 from conftest import (
-    ADMIN_PASSWORD, DOSSIER, FONDS, PASSWORD, PROJECT, RECORD, Api, api_token, close_app, login,
-    make_app, make_pdf, make_user,
+    ADMIN_PASSWORD, DOSSIER, FONDS, PASSWORD, RECORD, Api, api_token, login, make_pdf, make_user,
+    module_app,
 )
 
 # --------------------------------------------------------------------------- identities
@@ -492,13 +490,8 @@ def _format(template, names):
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    app_dir = tmp_path_factory.mktemp("permissions")
-    shutil.copy(os.path.join(PROJECT, "testing.ini"), app_dir / "testing.ini")
-    wsgi = make_app(app_dir)
-    try:
+    with module_app(tmp_path_factory, "permissions") as wsgi:
         yield World(wsgi).build()
-    finally:
-        close_app(wsgi)
 
 
 # --------------------------------------------------------------------------- making the calls

@@ -13,7 +13,6 @@ real FileStorage (or ZEO beside a running server) and a real Whoosh index:
 * 100,000 records are reindexed in less than 1 GiB resident memory, with
   progress shown (``slow``: minutes).
 """
-import collections
 import os
 import re
 import subprocess
@@ -26,8 +25,10 @@ import pytest
 import transaction
 
 from archive.search.service import SearchService, iter_indexable
-from conftest import ADMIN_PASSWORD, DOSSIER, FONDS, RECORD, close_app, make_app, open_db
-from live import LiveServer, write_ini
+from conftest import (
+    ADMIN_PASSWORD, DOSSIER, FONDS, RECORD, close_app, index_counts, make_app, open_db,
+)
+from live import LiveServer, poll, write_ini
 from test_scripts import zeo, zeo_settings  # noqa: F401  (the ZEO server fixture)
 from test_uploads import Client
 
@@ -84,14 +85,6 @@ def index_of(app_dir):
     return SearchService(os.path.join(str(app_dir), "var", "index"))
 
 
-def index_counts(service):
-    """Live documents per id, from the stored fields of every document."""
-    counts = collections.Counter()
-    with service.ix().searcher() as searcher:
-        reader = searcher.reader()
-        for docnum in reader.all_doc_ids():
-            counts[reader.stored_fields(docnum)["id"]] += 1
-    return counts
 
 
 def generations(app_dir):
@@ -177,14 +170,6 @@ def api_search(api, text="", **params):
     return api.get("/api/v1/search?" + urllib.parse.urlencode({"q": text, "size": 5, **params}))
 
 
-def poll(check, timeout=60, interval=0.25):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        assert time.monotonic() < deadline, f"not so after {timeout} s"
-        time.sleep(interval)
 
 
 def test_reindex_beside_the_running_server_through_zeo(tmp_path, zeo):  # noqa: F811
@@ -236,8 +221,8 @@ def test_reindex_beside_the_running_server_through_zeo(tmp_path, zeo):  # noqa: 
         # nothing made during the rebuild is lost: found in the new generation
         expected = filed | {dossier_id}
         poll(lambda: {h["id"] for h in api_search(api, "chen ngang", size=20).json["hits"]}
-             == expected or None)
-        poll(lambda: api_search(api).json["total"] == total + len(expected))
+             == expected or None, timeout=60)
+        poll(lambda: api_search(api).json["total"] == total + len(expected), timeout=60)
         assert "dossiers and documents indexed" in out
         # database and index agree (the script reads the data through ZEO)
         result = reindex(ini, "--check")

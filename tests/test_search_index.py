@@ -10,7 +10,6 @@ Whoosh index, through the real application (WebTest):
 * a dossier change re-indexes its documents (title, access 01 -> 03: the
   official no longer finds them).
 """
-import collections
 
 import pytest
 import transaction
@@ -20,8 +19,8 @@ from archive.db import registry_db
 from archive.events import Actor
 from archive.search.queue import IndexQueue, get_queue
 from conftest import (
-    ADMIN_PASSWORD, DOSSIER, FONDS, RECORD, Api, api_token, close_app, login, make_app, make_pdf,
-    make_user,
+    ADMIN_PASSWORD, DOSSIER, FONDS, RECORD, Api, api_token, close_app, index_counts, login,
+    make_app, make_pdf, make_user,
 )
 from live import write_ini
 
@@ -57,15 +56,6 @@ def queued(wsgi):
         conn.close()
 
 
-def index_counts(service):
-    """How many live (not deleted) index documents carry each id, read from
-    the stored fields of every document, independently of the service."""
-    counts = collections.Counter()
-    with service.ix().searcher() as searcher:
-        reader = searcher.reader()
-        for docnum in reader.all_doc_ids():
-            counts[reader.stored_fields(docnum)["id"]] += 1
-    return counts
 
 
 def found(api, text, **params):

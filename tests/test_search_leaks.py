@@ -21,16 +21,14 @@ would show.  Finally, a dossier whose access changes 01 -> 03 (through the
 edit form) disappears for the official, documents included, once the index
 writer has caught up, and comes back when the access is opened again.
 """
-import os
 import re
-import shutil
 from urllib.parse import urlencode
 
 import pytest
 from webtest import TestApp
 
 from conftest import (
-    ADMIN_PASSWORD, PASSWORD, PROJECT, Api, api_token, close_app, login, make_app, make_user,
+    ADMIN_PASSWORD, PASSWORD, Api, api_token, login, make_user, module_app,
 )
 
 FONDS_A = {"code": "SNV", "name": "Sở Nội vụ tỉnh Đắk Nông", "organ_id": "000.00.17.H17"}
@@ -139,13 +137,8 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    app_dir = tmp_path_factory.mktemp("search_leaks")
-    shutil.copy(os.path.join(PROJECT, "testing.ini"), app_dir / "testing.ini")
-    wsgi = make_app(app_dir)
-    try:
+    with module_app(tmp_path_factory, "search_leaks") as wsgi:
         yield World(wsgi).build()
-    finally:
-        close_app(wsgi)
 
 
 # --------------------------------------------------------------------------- checks

@@ -27,7 +27,7 @@ import transaction
 from archive.search.queue import get_queue
 from archive.search.service import SearchService
 from conftest import RECORD, open_db
-from live import LiveServer
+from live import LiveServer, poll
 from test_uploads import Client
 
 REBUILDING = "Chỉ mục tìm kiếm đang được xây dựng lại từ cơ sở dữ liệu"
@@ -44,16 +44,6 @@ def found_ids(api, text):
     return {hit["id"] for hit in response.json["hits"]}
 
 
-def poll(check, timeout=30, interval=0.2):
-    """Call ``check()`` until it returns something true (bounded)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not so after {timeout} s")
-        time.sleep(interval)
 
 
 def index_dir(app_dir):
@@ -168,7 +158,7 @@ def test_a_damaged_index_is_detected_at_start_and_rebuilt(tmp_path, how):
         api = Client.login(first.url)
         people = fill(api, dossiers=3, records=2)
         for person, ids in people.items():
-            assert poll(lambda: found_ids(api, person) == ids or None)
+            assert poll(lambda: found_ids(api, person) == ids or None, timeout=30)
     finally:
         first.stop()
     assert SearchService(index_dir(tmp_path)).check()
@@ -209,7 +199,8 @@ def test_a_damaged_index_is_detected_at_start_and_rebuilt(tmp_path, how):
         assert page.status == 200 and REBUILDING not in page.body.decode("utf-8")
         # and indexing goes on in the new generation
         dossier_id = api.new_dossier(title="Hồ sơ sau khi xây dựng lại chỉ mục")
-        assert poll(lambda: found_ids(api, "sau khi xay dung lai") == {dossier_id} or None)
+        assert poll(lambda: found_ids(api, "sau khi xay dung lai") == {dossier_id} or None,
+                    timeout=30)
     finally:
         second.stop()
     log = second.output()

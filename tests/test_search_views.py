@@ -8,16 +8,14 @@ pages, accented and unaccented look-alikes (``đất`` / ``đạt``) and a dossi
 whose title and document subject carry HTML.  After every change the tests
 wait for the index writer (``registry.search.wait_idle``) before searching.
 """
-import os
 import re
-import shutil
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from webtest import TestApp
 
 from conftest import (
-    ADMIN_PASSWORD, PASSWORD, PROJECT, Api, api_token, close_app, login, make_app, make_user,
+    ADMIN_PASSWORD, PASSWORD, Api, api_token, login, make_user, module_app,
 )
 
 SNV = {"code": "SNV", "name": "Sở Nội vụ tỉnh Đắk Nông", "organ_id": "000.00.17.H17"}
@@ -111,13 +109,8 @@ class Archive:
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory):
-    app_dir = tmp_path_factory.mktemp("search_views")
-    shutil.copy(os.path.join(PROJECT, "testing.ini"), app_dir / "testing.ini")
-    wsgi = make_app(app_dir)
-    try:
+    with module_app(tmp_path_factory, "search_views") as wsgi:
         yield Archive(wsgi).build()
-    finally:
-        close_app(wsgi)
 
 
 @pytest.fixture(scope="module")
