@@ -25,6 +25,7 @@ it from the database.  A search that fails on the index's files later also
 answers ``IndexRebuilding`` and makes the writer thread check the index (and
 rebuild it when the check fails).
 """
+import contextlib
 import logging
 import os
 import shutil
@@ -37,6 +38,7 @@ from whoosh import highlight, index, sorting
 from whoosh.index import LockError
 from whoosh.query import And, Every, Or, Term
 
+from archive.db import ROOT_KEY
 from archive.resources import Dossier, Record
 
 from .analysis import fold, folded_analyzer, normalize
@@ -260,25 +262,18 @@ class SearchService:
     def drain(self, db, limit=None):
         """Apply the queue until it is empty (or ``limit`` entries); returns
         how many entries were applied."""
-        tm = transaction.TransactionManager(explicit=True)
-        conn = db.open(tm)
         applied = 0
-        try:
+        with archive_connection(db) as (tm, conn):
             while limit is None or applied < limit:
                 with tm:
-                    root = conn.root()["archive"]
+                    root = conn.root()[ROOT_KEY]
                     queue = get_queue(root, create=False)
                     items = queue.batch(self.batch) if queue is not None else []
                     if not items:
                         break
                     self.apply(root, items)
-                for attempt in tm.attempts(10):
-                    with attempt:
-                        get_queue(conn.root()["archive"]).done(items)
+                remove_applied(tm, conn, items)
                 applied += len(items)
-                conn.cacheMinimize()
-        finally:
-            conn.close()
         return applied
 
     def indexed_ids(self):
@@ -298,14 +293,9 @@ class SearchService:
         return ids
 
     def pending(self, db):
-        tm = transaction.TransactionManager(explicit=True)
-        conn = db.open(tm)
-        try:
-            with tm:
-                queue = get_queue(conn.root()["archive"], create=False)
-                return len(queue) if queue is not None else 0
-        finally:
-            conn.close()
+        with archive_connection(db) as (tm, conn), tm:
+            queue = get_queue(conn.root()[ROOT_KEY], create=False)
+            return len(queue) if queue is not None else 0
 
     # ---------------------------------------------------------------- rebuild
     def rebuild(self, db, progress=None, chunk=500):
@@ -332,12 +322,10 @@ class SearchService:
         try:
             name = self._new_generation()
             ix = index.open_dir(os.path.join(self.index_dir, name), schema=self.schema)
-            tm = transaction.TransactionManager(explicit=True)
-            conn = db.open(tm)
             count = 0
-            try:
+            with archive_connection(db) as (tm, conn):
                 with tm:
-                    root = conn.root()["archive"]
+                    root = conn.root()[ROOT_KEY]
                     queue = get_queue(root, create=False)
                     covered = list(queue.entries.items()) if queue is not None else []
                     writer = ix.writer(limitmb=256)
@@ -356,12 +344,11 @@ class SearchService:
                         writer.cancel()
                         raise
                     self.commit(writer, optimize=False)
-            finally:
-                conn.close()
             self._set_current(name)
             with self._lock:
                 self._ix = None
-            self._done(db, covered)
+            with archive_connection(db) as (tm, conn):
+                remove_applied(tm, conn, covered)
             return count
         finally:
             if old_lock is not None:
@@ -369,21 +356,6 @@ class SearchService:
             current = self._current_name()
             if current:
                 self._drop_old_generations(keep=current)
-
-    def _done(self, db, items, chunk=5000):
-        """Remove applied queue entries (those whose stamp is unchanged), a
-        transaction per ``chunk``, retried on conflicts."""
-        tm = transaction.TransactionManager(explicit=True)
-        conn = db.open(tm)
-        try:
-            for start in range(0, len(items), chunk):
-                part = items[start:start + chunk]
-                for attempt in tm.attempts(10):
-                    with attempt:
-                        get_queue(conn.root()["archive"]).done(part)
-                conn.cacheMinimize()
-        finally:
-            conn.close()
 
     # ---------------------------------------------------------------- reading
     def searcher(self):
@@ -595,6 +567,28 @@ def sync_directory(folder, synced):
 
 
 synced_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def archive_connection(db):
+    """A connection of its own, under an explicit transaction manager."""
+    tm = transaction.TransactionManager(explicit=True)
+    conn = db.open(tm)
+    try:
+        yield tm, conn
+    finally:
+        conn.close()
+
+
+def remove_applied(tm, conn, items, chunk=5000):
+    """Remove applied queue entries (those whose stamp is unchanged), a
+    transaction per ``chunk``, retried on conflicts."""
+    for start in range(0, len(items), chunk):
+        part = items[start:start + chunk]
+        for attempt in tm.attempts(10):
+            with attempt:
+                get_queue(conn.root()[ROOT_KEY]).done(part)
+        conn.cacheMinimize()
 
 
 def iter_indexable(root):
