@@ -12,11 +12,11 @@ from pyramid.view import view_config
 from archive import security as perm
 from archive.i18n import _
 from archive.resources import ArchiveRoot
-from archive.schemas import vocabularies
 from archive.search import FACETS, IndexRebuilding
 
 from .auth import principals_of
 from .helpers import page_number
+from .renderglobals import TemplateHelpers
 
 FACET_TITLES = {
     "fonds": _("Phông"),
@@ -62,20 +62,14 @@ class SearchParams:
 
 
 def facet_label(request, name, value):
-    translate = request.localizer.translate
+    """A facet value as the pages show the same value elsewhere."""
+    h = TemplateHelpers(request)
     if name == "doc_type":
-        english = request.locale_name == "en"
-        names = {code: en if english else vi for code, vi, en in vocabularies.doc_types()}
-        return f"{value} – {names.get(value, value)}"
+        return h.doc_type(value)
     if name == "access":
-        return translate(dict(vocabularies.ACCESS).get(value, value))
-    if name == "retention":
-        if value == "permanent":
-            return translate(_("vĩnh viễn"))
-        if value.isdigit():
-            n = int(value)
-            return request.localizer.pluralize("${n} năm", "${n} năm", n, domain="archive",
-                                               mapping={"n": n})
+        return h.label("ACCESS", value)
+    if name == "retention" and (value == "permanent" or value.isdigit()):
+        return h.retention(value if value == "permanent" else int(value))
     return value
 
 
