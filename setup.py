@@ -40,6 +40,16 @@ REQUIRES = [
     "Babel==2.19.0",
     # Renders sample scan images (archive-sample --scans).
     "Pillow==12.0.0",
+    # OCR of scans into PDF/A-2b renditions with a text layer (drives Debian's
+    # tesseract and ghostscript); the reference tool for the job.
+    "ocrmypdf==17.13.0",
+    # Transfer packages to the historical archive: the Library of Congress'
+    # reference implementation of BagIt (RFC 8493).
+    "bagit==1.9.0",
+    # XLSX reports (write) and manifests (read).
+    "openpyxl==3.1.5",
+    # PDF reports with an embedded Unicode font (Vietnamese tone marks).
+    "fpdf2==2.8.9",
 ]
 
 TESTS_REQUIRE = [

@@ -332,6 +332,11 @@ CASES = [
     api("api.user", "PUT", f"/api/v1/users/{VICTIM}", ADMIN_ONLY, body=user_change_json),
     api("api.user", "PUT", "/api/v1/users/nobody-here", NOBODY, missing=True,
         body=user_change_json, note="missing"),
+    # ----- digitisation: jobs and OCR (issue 4) -----
+    # ----- digitisation: batches and imports (issue 4) -----
+    # ----- retention: schedule, due dates, holds (issue 5) -----
+    # ----- reports (issue 5) -----
+    # ----- disposal and transfer (issue 5) -----
 ]
 
 

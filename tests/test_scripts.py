@@ -196,22 +196,23 @@ def test_evolve_runs_pending_steps_once(app_dir, monkeypatch):
         calls.append(root.generation)
         root.evolved_marker = True
 
-    monkeypatch.setattr(evolve, "GENERATION", 2)
-    monkeypatch.setitem(evolve.STEPS, 2, step2)
+    nxt = evolve.GENERATION + 1
+    monkeypatch.setattr(evolve, "GENERATION", nxt)
+    monkeypatch.setitem(evolve.STEPS, nxt, step2)
     out = io.StringIO()
     assert evolve_script.main([str(app_dir / "testing.ini"), "--dry-run"], out=out) == 0
-    assert "pending: 2" in out.getvalue() and calls == []
+    assert f"pending: {nxt}" in out.getvalue() and calls == []
     out = io.StringIO()
     assert evolve_script.main([str(app_dir / "testing.ini")], out=out) == 0
-    assert "applied: 2" in out.getvalue() and calls == [1]
+    assert f"applied: {nxt}" in out.getvalue() and calls == [nxt - 1]
     out = io.StringIO()
     assert evolve_script.main([str(app_dir / "testing.ini")], out=out) == 0
-    assert "nothing to do" in out.getvalue() and calls == [1]
+    assert "nothing to do" in out.getvalue() and calls == [nxt - 1]
     from conftest import open_db
 
     db = open_db(app_dir)
     try:
         root = db.open().root()["archive"]
-        assert root.generation == 2 and root.evolved_marker is True
+        assert root.generation == nxt and root.evolved_marker is True
     finally:
         db.close()

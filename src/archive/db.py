@@ -13,7 +13,7 @@ import sys
 import transaction
 from pyramid_zodbconn import get_connection
 
-from .evolve import GENERATION
+from .evolve import GENERATION, born
 from .resources import ArchiveRoot
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def bootstrap(db, registry, out=sys.stdout):
                                 "run archive-evolve.", root.generation, GENERATION)
                 return root.generation
             root = ArchiveRoot()
-            root.generation = GENERATION
+            born(root)
             zroot[ROOT_KEY] = root
             login = os.environ.get("ARCHIVE_ADMIN_LOGIN") or "admin"
             password = os.environ.get("ARCHIVE_ADMIN_PASSWORD")

@@ -32,8 +32,14 @@ MANAGE = "manage"          # users, fonds, tokens of others
 REPORT = "report"          # reports and the journal
 HOME = "home"              # any logged-in user: home page, own account
 PUBLIC = "public"          # login page, static assets, language switch
+DIGITISE = "digitise"      # OCR jobs, text corrections, conversion batches, imports
+HOLD = "hold"              # place and release legal holds
+PROPOSE_DISPOSAL = "propose-disposal"  # list expired dossiers for destruction
+APPROVE_DISPOSAL = "approve-disposal"  # approve / carry out destruction (four-eyes)
+TRANSFER = "transfer"      # transfer packages to the historical archive
 
-ARCHIVIST_PERMISSIONS = (VIEW, DOWNLOAD, EDIT, ADD_DOSSIER, ADD_RECORD, CLOSE)
+ARCHIVIST_PERMISSIONS = (VIEW, DOWNLOAD, EDIT, ADD_DOSSIER, ADD_RECORD, CLOSE, DIGITISE,
+                         PROPOSE_DISPOSAL, TRANSFER)
 OFFICIAL_PERMISSIONS = (VIEW, DOWNLOAD)
 CHANGES = (EDIT, ADD_RECORD, CLOSE)
 
@@ -59,7 +65,7 @@ def principals_for(user):
 def root_acl():
     return [
         (Allow, role_principal("administrator"), ALL_PERMISSIONS),
-        (Allow, role_principal("auditor"), (VIEW, REPORT, HOME)),
+        (Allow, role_principal("auditor"), (VIEW, REPORT, HOME, HOLD)),
         (Allow, Authenticated, HOME),
         (Allow, Everyone, PUBLIC),
     ]

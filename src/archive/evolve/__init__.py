@@ -1,19 +1,39 @@
 """Numbered data migrations.
 
-``GENERATION`` is the generation the code expects.  A new database is born at
-it; an older one is brought up to it by ``archive-evolve CONFIG``, one step per
-transaction, each step a function ``step(root)`` registered in ``STEPS`` under
-the generation it produces.  The application refuses nothing on an old
-database but logs that it needs evolving.
+``GENERATION`` is the generation the code expects.  An older database is
+brought up to it by ``archive-evolve CONFIG``, one step per transaction, each
+step a function ``step(root)`` registered in ``STEPS`` under the generation it
+produces.  A new database is born by running every step on the fresh root
+(``born``), so a step is the one place that creates what a feature keeps at
+the root: steps must therefore work on an empty archive as well as on a full
+one.  The application refuses nothing on an old database but logs that it
+needs evolving.
+
+One module per step, ``gNN_<what>.py``, each defining ``step(root)``.
+Generation 1 is the first release: nothing to do.
 """
 import logging
 
+from . import g02_jobs, g03_digitisation, g04_retention, g05_disposition
+
 log = logging.getLogger(__name__)
 
-GENERATION = 1
+# generation -> step(root)
+STEPS = {
+    2: g02_jobs.step,
+    3: g03_digitisation.step,
+    4: g04_retention.step,
+    5: g05_disposition.step,
+}
+GENERATION = max(STEPS)
 
-# generation -> step(root); generation 1 is the first release: nothing to do.
-STEPS = {}
+
+def born(root):
+    """Bring a brand-new root to the latest generation (inside the caller's
+    transaction)."""
+    for gen in sorted(STEPS):
+        STEPS[gen](root)
+    root.generation = GENERATION
 
 
 def pending(root, target=None):
