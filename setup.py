@@ -104,6 +104,7 @@ setup(
             "locale/*/LC_MESSAGES/*.po",
             "locale/*/LC_MESSAGES/*.mo",
             "api/*.json",
+            "api/openapi.d/*.json",
         ],
     },
     zip_safe=False,

@@ -9,23 +9,22 @@ schemas it documents for them.
 import copy
 import functools
 import json
-import os
 
 import colander
 import pytest
 from openapi_schema_validator import OAS31Validator, oas31_format_checker
 from openapi_spec_validator import validate as validate_spec
 
-from conftest import DOSSIER, FONDS, PASSWORD, PROJECT, RECORD, make_pdf, make_user
+from conftest import DOSSIER, FONDS, PASSWORD, RECORD, make_pdf, make_user
 
-SPEC_PATH = os.path.join(PROJECT, "views", "api", "openapi.json")
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 
 @pytest.fixture(scope="module")
 def spec():
-    with open(SPEC_PATH, encoding="utf-8") as fh:
-        return json.load(fh)
+    """The served document: openapi.json with the fragments of openapi.d."""
+    from archive.views.api.spec import load_spec
+    return load_spec()
 
 
 def resolve(spec, node):

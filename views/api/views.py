@@ -1,6 +1,5 @@
 """JSON API views: parse, call one service, answer."""
 import json
-import os
 
 from pyramid.httpexceptions import HTTPNoContent
 from pyramid.view import view_config
@@ -24,8 +23,8 @@ from ..files import file_response
 from ..helpers import actor_of
 from ..uploads import discard_all, refuse_classified, spool_uploads
 from .errors import BadJSON
+from .spec import spec_bytes
 
-HERE = os.path.dirname(__file__)
 MAX_JSON = 1024 * 1024
 
 
@@ -77,8 +76,7 @@ def dossier_json(dossier, can_view=None):
 @view_config(route_name="api.openapi", request_method="GET", permission=perm.PUBLIC)
 def openapi(request):
     response = request.response
-    with open(os.path.join(HERE, "openapi.json"), "rb") as fh:
-        response.body = fh.read()
+    response.body = spec_bytes()
     response.content_type = "application/json"
     return response
 
