@@ -15,6 +15,7 @@ import os
 
 from pyramid.settings import asbool
 
+from archive.digitise.events import PageCorrected, TextStored
 from archive.events import (
     DossierClosed,
     DossierCreated,
@@ -30,7 +31,7 @@ from .service import FACETS, Hit, IndexRebuilding, Results, SearchService
 __all__ = ["SearchService", "Results", "Hit", "IndexRebuilding", "FACETS", "start_writer"]
 
 INDEXED_CHANGES = (DossierCreated, DossierModified, DossierClosed, RecordFiled, RecordModified,
-                   FileAdded)
+                   FileAdded, TextStored, PageCorrected)
 
 
 def make_change_subscriber(service):
@@ -51,7 +52,9 @@ def includeme(config):
     index_dir = settings.get("archive.index_dir") or os.path.join(settings["archive.var"], "index")
     service = SearchService(index_dir, settings.get("archive.search.synonyms") or None,
                             # tests only: the writer waits this long before it acts
-                            delay=float(settings.get("archive.search.writer_delay") or 0))
+                            delay=float(settings.get("archive.search.writer_delay") or 0),
+                            # memory for decoded posting lists (search/columnar.py)
+                            cache_mb=int(settings.get("archive.search.cache_mb") or 128))
     config.registry.search = service
     subscriber = make_change_subscriber(service)
     for event_type in INDEXED_CHANGES:

@@ -15,6 +15,7 @@ from xml.etree import ElementTree
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
 from pyramid.location import lineage
 
+from archive.digitise import file_text
 from archive.resources import Dossier, Record
 from archive.security import VIEW
 
@@ -134,11 +135,15 @@ def _record_document(record):
 
 
 def files_text(record):
-    """The text of a document's files: the text stored on a file (by the
-    digitisation jobs) or, for born-digital files, extracted now."""
+    """The text of a document's files: the text the digitisation jobs stored
+    on a file, page by page (an archivist's correction preferred to the
+    machine's), or, while none is stored, extracted now from a born-digital
+    file.  Renditions add nothing: their text is their original's."""
     parts = []
     for stored in record.files():
-        text = getattr(stored, "text", None)
+        if stored.role == "rendition":
+            continue
+        text = file_text(stored)
         if text is None:
             text = extract_text(stored)
         if text:

@@ -42,6 +42,7 @@ from archive.db import ROOT_KEY
 from archive.resources import Dossier, Record
 
 from .analysis import fold, folded_analyzer, normalize
+from .columnar import ColumnarSearch, Unsupported
 from .documents import document_for
 from .query import build_query, highlight_terms, load_synonyms
 from .queue import QUEUE_ATTR, get_queue
@@ -90,8 +91,23 @@ class Results:
         return max(1, (self.total + self.size - 1) // self.size)
 
 
+@dataclass(frozen=True)
+class _Plan:
+    query: object
+    principals: tuple
+    filters: dict
+    sort: str
+
+
+def _sorted_facets(groups):
+    """Facet counts, most frequent first, empty values left out."""
+    return {name: {k: v for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+                   if k not in (None, "")}
+            for name, counts in groups.items()}
+
+
 class SearchService:
-    def __init__(self, index_dir, synonyms_path=None, batch=200, delay=0.0):
+    def __init__(self, index_dir, synonyms_path=None, batch=200, delay=0.0, cache_mb=128):
         self.index_dir = index_dir
         # seconds the writer thread waits before each rebuild or drain
         # (``archive.search.writer_delay``): lets tests see the queue and the
@@ -113,6 +129,8 @@ class SearchService:
         self._thread = None
         self._lock = threading.RLock()
         self.analyzer = folded_analyzer()
+        # decoded posting lists kept for the next queries (archive.search.cache_mb)
+        self.columnar = ColumnarSearch(FACETS, cache_bytes=int(cache_mb) * 1024 * 1024)
 
     # ---------------------------------------------------------------- generations
     def _current_name(self):
@@ -383,21 +401,15 @@ class SearchService:
         query = build_query(text or "", exact=exact, synonyms=self.synonyms)
         if query is None:
             query = Every()
-        allowed = Or([Term("allow", p) for p in principals]) if principals else None
-        if allowed is None:
+        if not principals:
             return Results(0, [], {f: {} for f in FACETS}, page, size)
-        conditions = [allowed] + [Term(name, facet_value(name, value))
-                                  for name, value in (filters or {}).items()
-                                  if name in FACETS and value not in (None, "")]
-        restrict = And(conditions) if len(conditions) > 1 else allowed
-        facets = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
-        kwargs = {"filter": restrict, "groupedby": facets, "terms": False}
-        if sort == "date":
-            kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
+        filters = {name: facet_value(name, value) for name, value in (filters or {}).items()
+                   if name in FACETS and value not in (None, "")}
+        plan = _Plan(query, tuple(principals), filters, sort)
         terms = highlight_terms(query)
         try:
             try:
-                return self._search(query, restrict, page, size, kwargs, terms)
+                return self._search(plan, page, size, terms)
             except IndexRebuilding:
                 raise
             except Exception:
@@ -405,7 +417,7 @@ class SearchService:
                     raise
                 # a rebuild (archive-reindex) switched generations and removed
                 # the one read: once more, in the new one
-                return self._search(query, restrict, page, size, kwargs, terms)
+                return self._search(plan, page, size, terms)
         except IndexRebuilding:
             raise
         except Exception as exc:
@@ -418,24 +430,43 @@ class SearchService:
             self._wake.set()
             raise IndexRebuilding() from exc
 
-    def _search(self, query, restrict, page, size, kwargs, terms):
+    def _search(self, plan, page, size, terms):
         searcher = self.searcher()
+        page = max(1, page)
+        try:
+            found = self.columnar.search(searcher, plan.query, plan.principals, plan.filters,
+                                         (page - 1) * size, size, sort=plan.sort)
+        except Unsupported as exc:
+            log.debug("query evaluated by Whoosh: %s", exc)
+            return self._whoosh_search(searcher, plan, page, size, terms)
+        if found.total and not found.hits and page > 1:
+            # past the last page: the last page, as Whoosh's search_page does
+            page = (found.total + size - 1) // size
+            found = self.columnar.search(searcher, plan.query, plan.principals, plan.filters,
+                                         (page - 1) * size, size, sort=plan.sort)
+        hits = [self._hit(searcher.stored_fields(doc), score, terms) for doc, score in found.hits]
+        return Results(found.total, hits, _sorted_facets(found.facets), page, size)
+
+    def _whoosh_search(self, searcher, plan, page, size, terms):
+        """Whoosh's own search, for query shapes ``columnar`` does not know."""
+        conditions = [Or([Term("allow", p) for p in plan.principals])]
+        conditions += [Term(name, value) for name, value in plan.filters.items()]
+        restrict = And(conditions) if len(conditions) > 1 else conditions[0]
         if next(iter(searcher.docs_for_query(restrict)), None) is None:
             # Whoosh takes a filter that matches nothing for no filter at
             # all (its totals would count what the user may not see)
-            return Results(0, [], {f: {} for f in FACETS}, max(1, page), size)
-        result_page = searcher.search_page(query, max(1, page), pagelen=size, **kwargs)
-        hits = [self._hit(hit, terms) for hit in result_page]
-        groups = {}
-        for name in FACETS:
-            counts = result_page.results.groups(name)
-            groups[name] = {k: v for k, v in sorted(counts.items(),
-                                                    key=lambda kv: (-kv[1], str(kv[0])))
-                            if k not in (None, "")}
-        return Results(result_page.total, hits, groups, max(1, result_page.pagenum), size)
+            return Results(0, [], {f: {} for f in FACETS}, page, size)
+        facets = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
+        kwargs = {"filter": restrict, "groupedby": facets, "terms": False}
+        if plan.sort == "date":
+            kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
+        result_page = searcher.search_page(plan.query, page, pagelen=size, **kwargs)
+        hits = [self._hit(hit.fields(), hit.score, terms) for hit in result_page]
+        groups = {name: result_page.results.groups(name) for name in FACETS}
+        return Results(result_page.total, hits, _sorted_facets(groups),
+                       max(1, result_page.pagenum), size)
 
-    def _hit(self, hit, terms):
-        fields = hit.fields()
+    def _hit(self, fields, score, terms):
         text = fields.get("folded", "")
         snippet = ""
         if text and terms:
@@ -447,7 +478,7 @@ class SearchService:
         return Hit(type=fields.get("type", ""), id=fields.get("id", ""),
                    dossier_id=fields.get("dossier_id", ""), title=fields.get("title", ""),
                    file_code=fields.get("file_code", ""), doc_code=fields.get("doc_code", ""),
-                   snippet=snippet, score=round(float(hit.score or 0), 4),
+                   snippet=snippet, score=round(float(score or 0), 4),
                    fonds=fields.get("fonds", ""), date=fields.get("date", ""))
 
     # ---------------------------------------------------------------- the writer thread

@@ -616,3 +616,58 @@ def test_snippet_marks_the_page_text(corpus):
     snippet = unicodedata.normalize("NFC", results.hits[rank].snippet)
     for word in ("canh", "gác", "lửa", "rừng"):
         assert re.search(f"<mark[^>]*>{word}</mark>", snippet), snippet
+
+
+# ---------------------------------------------------------------------------
+# The vectorised evaluator (search/columnar.py) answers what Whoosh answers
+
+OFFICIAL = [Everyone, Authenticated, "user:o", role_principal("official"),
+            "fonds:KT:official", "fonds:MAU-SNV:official"]
+
+
+def _compare(service, text, principals, filters=None, sort="relevance", exact=False, page=1):
+    from archive.search.query import build_query, highlight_terms
+    from archive.search.service import _Plan
+    from whoosh.query import Every
+
+    query = build_query(text, exact=exact, synonyms=service.synonyms) or Every()
+    ours = service.search(text, filters=filters, principals=principals, page=page, size=PAGE,
+                          exact=exact, sort=sort)
+    plan = _Plan(query, tuple(principals), dict(filters or {}), sort)
+    whoosh = service._whoosh_search(service.searcher(), plan, page, PAGE,
+                                    highlight_terms(query))
+    where = f"{text!r} {filters} {sort} page {page} exact={exact}"
+    assert ours.total == whoosh.total, where
+    assert ours.facets == whoosh.facets, where
+    assert ours.page == whoosh.page, where
+    if sort == "relevance":
+        # the same scores in the same order, the same documents per score
+        # (equal scores may come in any order from Whoosh's heap)
+        assert [round(h.score, 3) for h in ours.hits] == [round(h.score, 3) for h in whoosh.hits], where
+        by_score = lambda hits: sorted((round(h.score, 3), h.id) for h in hits)  # noqa: E731
+        assert by_score(ours.hits) == by_score(whoosh.hits), where
+    else:
+        # newest first (Whoosh's score is then its sort key, not comparable)
+        assert [h.date for h in ours.hits] == [h.date for h in whoosh.hits], where
+    return ours
+
+
+@pytest.mark.parametrize("principals", [ADMIN, OFFICIAL], ids=["admin", "official"])
+def test_the_vectorised_evaluator_answers_as_whoosh(corpus, principals):
+    service = corpus.wsgi.registry.search
+    texts = [query_text(corpus, row) for row in QUERIES] + ["", "ho so", "giấy chứng nhận"]
+    compared = 0
+    for n, text in enumerate(texts):
+        ours = _compare(service, text, principals)
+        compared += ours.total
+        if n % 4:
+            continue
+        _compare(service, text, principals, sort="date")
+        _compare(service, text, principals, exact=True)
+        for name, counts in list(ours.facets.items())[:3]:
+            for value in list(counts)[:2]:
+                _compare(service, text, principals, filters={name: value})
+    assert compared > 500
+    # pages beyond the first, and past the last one
+    _compare(service, "", principals, page=3)
+    _compare(service, "ho so", principals, page=10 ** 6)
