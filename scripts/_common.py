@@ -22,6 +22,8 @@ class ScriptEnv:
         # the web process is the index's one writer: scripts only queue changes
         settings = dict(get_appsettings(config_uri))
         settings["archive.search.writer"] = "false"
+        # and jobs are done by archive-worker, not by a thread of every script
+        settings["archive.jobs.worker"] = "false"
         path = os.path.abspath(config_uri.split("#")[0])
         self.app = main({"__file__": path, "here": os.path.dirname(path)}, **settings)
         self.registry = self.app.registry

@@ -75,6 +75,9 @@ def index_counts(service):
 
 
 def close_app(wsgi):
+    from archive.jobs import stop_worker
+
+    stop_worker(wsgi.registry)
     search = getattr(wsgi.registry, "search", None)
     if search is not None:
         search.stop()
