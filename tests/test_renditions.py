@@ -1,0 +1,280 @@
+"""The run phase on its own (``archive.digitise.engine.process``, no queue)
+and the store phase's renditions.
+
+- a scan becomes a PDF/A-2b rendition: XMP pdfaid:part=2 / conformance=B
+  (read with pikepdf), pikepdf's PDF/A validator passes it, it has a text
+  layer (pdftotext finds the words), the original's bytes and SHA-256 are
+  unchanged (veraPDF cannot be installed here: no Java package source);
+- a born-digital PDF: text read from its text layer, no OCR;
+- DOCX: text extracted, no rendition ("not_needed", with the reason);
+- multi-page TIFF and JPEG without a resolution;
+- storing the same result twice makes one rendition (role "rendition",
+  ``source`` = the original).
+"""
+import hashlib
+import io
+import os
+import shutil
+import subprocess
+import zipfile
+
+import pytest
+
+from conftest import (
+    ADMIN_PASSWORD, DOSSIER, FONDS, PROJECT, RECORD, Api, api_token, close_app, make_app, make_pdf,
+    module_app, read_root,
+)
+from test_ocr import FONT, render_page, word_accuracy
+
+from archive.digitise import engine
+
+
+def sha256(path):
+    with open(path, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()
+
+
+def write(tmp_path, name, data):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def scan(tmp_path_factory):
+    """One OCR run of a one-page image-only PDF, shared by the tests below."""
+    tmp = tmp_path_factory.mktemp("scan")
+    path = write(tmp, "scan.pdf", make_pdf(1, "Quyết định công nhận kết quả tuyển dụng"))
+    before = sha256(path)
+    work = tmp / "work"
+    work.mkdir()
+    result = engine.process(path, "application/pdf", str(work), engine.Options())
+    return {"path": path, "before": before, "result": result}
+
+
+def test_scan_rendition_is_pdfa_2b(scan):
+    import pikepdf
+    import pikepdf.pdfa
+
+    result = scan["result"]
+    assert result.rendition_status == "done" and result.rendition_pdfa is True
+    with pikepdf.open(result.rendition_path) as pdf:
+        meta = pdf.open_metadata()
+        assert meta.get("pdfaid:part") == "2" and meta.get("pdfaid:conformance") == "B"
+        report = pikepdf.pdfa.check(pdf, "2b")  # a validator's verdict, not only the claim
+        assert report.verdict == "pass", report.summary()
+
+
+def test_scan_rendition_has_a_text_layer(scan):
+    text = subprocess.run(["pdftotext", "-layout", scan["result"].rendition_path, "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "tuyển dụng" in text and "Quyết định" in text
+
+
+def test_original_unchanged(scan):
+    assert sha256(scan["path"]) == scan["before"]
+    assert scan["result"].pages[0].method == "ocr"
+    assert word_accuracy("Quyết định công nhận kết quả tuyển dụng trang 1",
+                         scan["result"].pages[0].text) >= 0.95
+
+
+def born_digital_pdf():
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_font("DejaVu", "", FONT)
+    pdf.set_font("DejaVu", size=12)
+    for text in ("Công văn số 504/UBND-NC về việc báo cáo công tác văn thư lưu trữ",
+                 "Ủy ban nhân dân huyện Đắk Song đề nghị các xã báo cáo trước ngày 15"):
+        pdf.add_page()
+        pdf.multi_cell(0, 8, text)
+    return bytes(pdf.output())
+
+
+def test_born_digital_pdf_text_without_ocr(tmp_path):
+    path = write(tmp_path, "cong-van.pdf", born_digital_pdf())
+    before = sha256(path)
+    result = engine.process(path, "application/pdf", str(tmp_path), engine.Options())
+    assert result.method == "text-layer" and result.ocr_pages == 0
+    assert [p.method for p in result.pages] == ["text-layer", "text-layer"]
+    assert "504/UBND-NC" in result.pages[0].text and "Đắk Song" in result.pages[1].text
+    assert all(p.confidence is None and not p.flagged for p in result.pages)
+    # a PDF/A rendition (text kept, not OCRed), or none with the reason said
+    if result.rendition_status == "done":
+        import pikepdf
+
+        with pikepdf.open(result.rendition_path) as pdf:
+            assert pdf.open_metadata().get("pdfaid:part") == "2"
+    else:
+        assert result.rendition_status == "failed" and result.rendition_note
+    assert sha256(path) == before
+
+
+def docx(paragraphs):
+    body = "".join(f"<w:p><w:r><w:t>{p}</w:t></w:r></w:p>" for p in paragraphs)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.'
+                         'openxmlformats.org/package/2006/content-types"/>')
+        archive.writestr("word/document.xml", '<?xml version="1.0" encoding="UTF-8"?><w:document '
+                         'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+                         f"<w:body>{body}</w:body></w:document>")
+    return out.getvalue()
+
+
+def test_docx_text_extracted_no_rendition(tmp_path):
+    path = write(tmp_path, "to-trinh.docx",
+                 docx(["Tờ trình về việc thành lập hội đồng", "xác định giá trị tài liệu"]))
+    result = engine.process(path, engine.DOCX, str(tmp_path), engine.Options())
+    assert result.status == "done" and result.method == "extract"
+    assert result.pages[0].text == "Tờ trình về việc thành lập hội đồng\nxác định giá trị tài liệu"
+    assert result.rendition_status == "not_needed" and result.rendition_path is None
+    assert "PDF/A" in str(result.rendition_note)
+
+
+def test_multipage_tiff_and_jpeg_without_resolution(tmp_path):
+    frames = [render_page(f"Trang {n} của sổ đăng ký hộ tịch", size=(1600, 400), mode="1")
+              for n in (1, 2)]
+    tiff = io.BytesIO()
+    frames[0].save(tiff, "TIFF", save_all=True, append_images=frames[1:], dpi=(300, 300),
+                   compression="group4")
+    path = write(tmp_path, "so.tif", tiff.getvalue())
+    (tmp_path / "t").mkdir()
+    result = engine.process(path, "image/tiff", str(tmp_path / "t"), engine.Options())
+    assert (result.page_count, result.dpi, result.colour_depth, result.colour_mode) == (2, 300, 1, "bilevel")
+    assert [p.number for p in result.pages] == [1, 2]
+    assert "hộ tịch" in result.pages[1].text and result.rendition_status == "done"
+    jpeg = io.BytesIO()
+    render_page("Giấy khai sinh bản chính", size=(1600, 400)).save(jpeg, "JPEG", quality=90)
+    path = write(tmp_path, "giay.jpg", jpeg.getvalue())
+    (tmp_path / "j").mkdir()
+    result = engine.process(path, "image/jpeg", str(tmp_path / "j"), engine.Options())
+    assert result.dpi is None and result.colour_depth == 24  # no resolution in the file: unknown
+    assert "khai sinh" in result.pages[0].text
+
+
+# --------------------------------------------------------------------------- store
+
+def in_transaction(wsgi, fn):
+    """``fn(root)`` committed, retried on a conflict (the search indexer thread
+    empties its queue at the same time), as the worker's store phase is."""
+    import transaction
+
+    from archive.db import ROOT_KEY, registry_db
+
+    tm = transaction.TransactionManager(explicit=True)
+    conn = registry_db(wsgi.registry).open(tm)
+    try:
+        for attempt in tm.attempts(10):
+            with attempt:
+                result = fn(conn.root()[ROOT_KEY])
+        return result
+    finally:
+        conn.close()
+
+
+def test_store_twice_makes_one_rendition(scan, tmp_path_factory):
+    from webtest import TestApp
+
+    from archive.digitise import file_state, source_of
+    from archive.digitise.services import store_result
+
+    with module_app(tmp_path_factory, "renditions") as wsgi:
+        client = TestApp(wsgi, extra_environ={"REMOTE_ADDR": "127.0.0.1"})
+        admin = Api(client, api_token(client, "admin", ADMIN_PASSWORD))
+        admin.post("/api/v1/fonds", FONDS)
+        dossier_id = admin.post(f"/api/v1/fonds/{FONDS['code']}/dossiers", DOSSIER).json["id"]
+        with open(scan["path"], "rb") as fh:
+            record = admin.file_record(dossier_id, RECORD, [("scan.pdf", fh.read())]).json
+        file_id = record["files"][0]["id"]
+        result = scan["result"]
+        made = result.rendition_path
+        for attempt in range(2):   # the same job's result stored again (a job run twice)
+            result.rendition_path = f"{made}.{attempt}"
+            shutil.copyfile(made, result.rendition_path)
+            in_transaction(wsgi, lambda root: store_result(root, file_id, result, wsgi.registry))
+            assert not os.path.exists(result.rendition_path)  # taken in, or removed after commit
+        result.rendition_path = made
+
+        def check(root):
+            original = root.objectmap[file_id]
+            renditions = [f for f in original.__parent__.values() if f.role == "rendition"]
+            assert len(renditions) == 1
+            assert source_of(renditions[0]) is original
+            assert file_state(original).rendition_id == renditions[0].id
+            return renditions[0].id
+
+        rendition_id = read_root(wsgi, check)
+        files = admin.get(f"/api/v1/records/{record['id']}").json["files"]
+        assert [(f["role"], f.get("source")) for f in files] == [("original", None), ("rendition", file_id)]
+        body = admin.get(f"/api/v1/files/{rendition_id}").body
+        assert body.startswith(b"%PDF") and hashlib.sha256(body).hexdigest() == files[1]["sha256"]
+        assert files[0]["sha256"] == scan["before"]
+
+
+def test_closed_dossier_keeps_text_gets_no_new_file(scan, tmp_path_factory):
+    """A dossier closed while its scan was being converted stays read-only:
+    the text is stored, the rendition is not added, and the page says why."""
+    from webtest import TestApp
+
+    from archive.digitise.services import store_result
+
+    with module_app(tmp_path_factory, "renditions-closed") as wsgi:
+        client = TestApp(wsgi, extra_environ={"REMOTE_ADDR": "127.0.0.1"})
+        admin = Api(client, api_token(client, "admin", ADMIN_PASSWORD))
+        admin.post("/api/v1/fonds", FONDS)
+        dossier_id = admin.post(f"/api/v1/fonds/{FONDS['code']}/dossiers", DOSSIER).json["id"]
+        with open(scan["path"], "rb") as fh:
+            record = admin.file_record(dossier_id, RECORD, [("scan.pdf", fh.read())]).json
+        admin.post(f"/api/v1/dossiers/{dossier_id}/close", status=200)
+        result = scan["result"]
+        made = result.rendition_path
+        result.rendition_path = copy = f"{made}.closed"
+        shutil.copyfile(made, copy)
+        try:
+            in_transaction(wsgi, lambda root: store_result(root, record["files"][0]["id"], result,
+                                                           wsgi.registry))
+            assert not os.path.exists(copy)  # dropped after the commit
+        finally:
+            result.rendition_path, result.rendition_status, result.rendition_note = made, "done", ""
+        body = admin.get(f"/api/v1/records/{record['id']}").json
+        assert [f["role"] for f in body["files"]] == ["original"] and body["text_status"] == "done"
+        text = admin.get(f"/api/v1/records/{record['id']}/text").json["files"][0]
+        assert text["rendition_status"] == "failed" and "Hồ sơ đã đóng" in text["rendition_note"]
+        assert "tuyển dụng" in text["pages"][0]["text"]
+
+
+def test_archive_ocr_queues_files_never_queued(tmp_path_factory):
+    """Files stored while OCR was not queued (testing.ini: archive.ocr.auto off,
+    or an archive older than digitisation) are queued by archive-ocr, once."""
+    from webtest import TestApp
+
+    from archive.scripts.ocr import main
+
+    app_dir = tmp_path_factory.mktemp("archive-ocr")
+    shutil.copy(os.path.join(PROJECT, "testing.ini"), app_dir / "testing.ini")
+    wsgi = make_app(app_dir)
+    try:
+        client = TestApp(wsgi, extra_environ={"REMOTE_ADDR": "127.0.0.1"})
+        admin = Api(client, api_token(client, "admin", ADMIN_PASSWORD))
+        admin.post("/api/v1/fonds", FONDS)
+        dossier_id = admin.post(f"/api/v1/fonds/{FONDS['code']}/dossiers", DOSSIER).json["id"]
+        record = admin.file_record(dossier_id, RECORD,
+                                   [("a.pdf", make_pdf(1)), ("b.pdf", make_pdf(1))]).json
+        assert admin.get(f"/api/v1/records/{record['id']}").json["text_status"] == "pending"
+    finally:
+        close_app(wsgi)
+    ini = str(app_dir / "testing.ini")
+    out = io.StringIO()
+    assert main([ini, "--dry-run"], out=out) == 0 and "2 files to queue" in out.getvalue()
+    out = io.StringIO()
+    assert main([ini], out=out) == 0 and "2 files queued" in out.getvalue()
+    out = io.StringIO()
+    assert main([ini], out=out) == 0 and "0 files queued" in out.getvalue()
+    wsgi = make_app(app_dir)
+    try:
+        jobs = read_root(wsgi, lambda root: sorted(
+            job.payload["file_id"] for job in root["jobs"].jobs.values() if job.kind == "ocr"))
+        assert jobs == sorted(f["id"] for f in record["files"])
+    finally:
+        close_app(wsgi)
