@@ -3,3 +3,9 @@
 
 def step(root):
     """disposal proposals, tombstones and transfers"""
+    from ..disposal.resources import ensure_disposals
+
+    ensure_disposals(root)
+    from ..transfer.resources import ensure_transfers
+
+    ensure_transfers(root)
