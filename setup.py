@@ -25,6 +25,9 @@ REQUIRES = [
     "deform==3.0.1",
     # Full-text search engine (kept behind archive.search); the maintained fork.
     "whoosh-reloaded==2.7.5",
+    # Array arithmetic: search/columnar.py scores, filters and counts a query's
+    # posting lists per segment as arrays instead of one posting at a time.
+    "numpy==2.4.6",
     # Password hashing (argon2id), as recommended by OWASP.
     "argon2-cffi==25.1.0",
     # Production-quality pure-Python WSGI server used by pserve; buffers request
@@ -86,6 +89,14 @@ setup(
         "archive.resources",
         "archive.services",
         "archive.journal",
+        "archive.jobs",
+        "archive.digitise",
+        "archive.imports",
+        "archive.batches",
+        "archive.reports",
+        "archive.retention",
+        "archive.disposal",
+        "archive.transfer",
         "archive.evolve",
         "archive.schemas",
         "archive.views",
@@ -120,6 +131,15 @@ setup(
             "archive-zeo = archive.scripts.zeo:main",
             "archive-run = archive.scripts.run:main",
             "archive-reindex = archive.scripts.reindex:main",
+            "archive-disposal = archive.scripts.disposal:main",
+            "archive-pack = archive.scripts.pack:main",
+            "archive-worker = archive.scripts.worker:main",
+            "archive-ocr = archive.scripts.ocr:main",
+            "archive-import = archive.scripts.importer:main",
+            "archive-report = archive.scripts.report:main",
+            "archive-retention = archive.scripts.retention:main",
+            "archive-transfer = archive.scripts.transfer:main",
+            "archive-import-bag = archive.scripts.import_bag:main",
         ],
     },
 )

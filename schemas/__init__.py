@@ -78,6 +78,20 @@ def doc_type_widget(node, kw):
 
 
 @colander.deferred
+def retention_entry_widget(node, kw):
+    """The schedule's entries in force (read from the request's archive root)."""
+    root = getattr(kw.get("request"), "root", None)
+    schedule = getattr(root, "retention_schedule", None)
+    values = [("", _("— không theo mục nào: nhập thời hạn —"))]
+    if schedule is not None:
+        for entry in schedule.values():  # retired ones too: a dossier may have been decided under one
+            period = "vĩnh viễn" if entry.period == "permanent" else f"{entry.period} năm"
+            retired = " [hết hiệu lực]" if entry.retired else ""
+            values.append((entry.code, f"{entry.code} – {entry.title} ({period}){retired}"))
+    return w.SelectWidget(values=values)
+
+
+@colander.deferred
 def fonds_widget(node, kw):
     return w.CheckboxChoiceWidget(values=list(kw.get("fonds_choices", ())), inline=False)
 
@@ -113,7 +127,13 @@ class DossierSchema(colander.MappingSchema):
         Retention(), title=_("Thời hạn bảo quản"), missing_msg=REQUIRED,
         description=_("\"vĩnh viễn\" hoặc số năm (thường 70, 50, 30, 20, 10, 5)."),
         widget=w.TextInputWidget(attributes={"list": "retention-values"}))
-    retention_note = text(_("Ghi chú thời hạn"), _("Căn cứ pháp lý hoặc lý do của thời hạn, nếu cần."), 500)
+    retention_entry = colander.SchemaNode(
+        Text(), title=_("Mục bảng thời hạn bảo quản"), missing="", default="",
+        description=_("Chọn mục của bảng thời hạn bảo quản: thời hạn lấy theo mục đó (để trống ô "
+                      "thời hạn). Hoặc để trống và nhập thời hạn kèm lý do."),
+        validator=length(40), widget=retention_entry_widget, insert_before="retention")
+    retention_note = text(_("Ghi chú thời hạn"), _("Căn cứ pháp lý hoặc lý do của thời hạn; bắt buộc khi "
+                                                   "thời hạn khác với mục đã chọn."), 500)
     access = choice(_("Chế độ sử dụng"), _("Mức độ tiếp cận của hồ sơ."), v.ACCESS, "01")
     language = colander.SchemaNode(
         colander.Set(), title=_("Ngôn ngữ"), description=_("Một hoặc nhiều ngôn ngữ; mặc định tiếng Việt."),
@@ -152,6 +172,16 @@ class DossierSchema(colander.MappingSchema):
     district = text(_("Huyện/thị xã"), _("Đơn vị hành chính tại thời điểm của hồ sơ."), 100)
 
     validator = staticmethod(check_dossier)
+
+    def deserialize(self, cstruct=colander.null):
+        """With a schedule entry chosen the period may be left empty: the
+        service takes it from the entry (archive.retention.schedule)."""
+        if isinstance(cstruct, dict) and cstruct.get("retention_entry") \
+                and cstruct.get("retention") in (None, "", colander.null) and "retention" in self:
+            schema = self.clone()
+            schema["retention"].missing = None
+            return colander.MappingSchema.deserialize(schema, cstruct)
+        return super().deserialize(cstruct)
 
 
 class RecordSchema(colander.MappingSchema):

@@ -53,3 +53,20 @@ def test_journal_page_for_auditors_only(admin_api, admin, fonds):
     archivist = TestApp(admin.app, extra_environ={"REMOTE_ADDR": "127.0.0.1"})
     login(archivist, "lan", "password-123")
     archivist.get("/journal", status=403)
+
+
+def test_every_kind_of_event_has_a_label_on_the_journal_page(app):
+    """The journal page names every action in the user's language: an event
+    class added without a label would show its raw action name."""
+    from archive.events import ArchiveEvent
+    from archive.views.site import JOURNAL_ACTIONS
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    # the application is configured (app): every package's events are imported
+    actions = {sub.action for sub in subclasses(ArchiveEvent)}
+    assert len(actions) > 30
+    assert not actions - set(JOURNAL_ACTIONS) - {"event"}, sorted(actions - set(JOURNAL_ACTIONS))

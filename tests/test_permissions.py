@@ -58,6 +58,7 @@ READ_B = frozenset({ADMIN, AUD, ARCH_B, OFF_B})
 EDIT_B = frozenset({ADMIN, ARCH_B})
 ADMIN_ONLY = frozenset({ADMIN})
 REPORTERS = frozenset({ADMIN, AUD})
+JOBS = frozenset({ADMIN, ARCH, ARCH_B})           # the job queue (issue 4)
 
 FONDS_A = FONDS["code"]
 FONDS_B = {"code": "VPUB", "name": "Văn phòng UBND tỉnh Đắk Nông", "organ_id": "H17.1.2"}
@@ -138,6 +139,132 @@ def no_body(world):
     return {}
 
 
+def correction_form(world):   # ocr (issue 4)
+    return {"text": unique("Quyết định công nhận kết quả tuyển dụng "), "note": ""}
+
+
+def report_form(world):   # reports (issue 5)
+    return {"kind": "statistics", "fonds": "", "year": "", "format": "csv"}
+
+
+def batch_form(world):   # conversion batches (issue 4)
+    return {"title": unique("Đợt số hóa "), "notes": ""}
+
+
+def batch_item_form(world):
+    return {"paper_file_code": unique("LTCQ.K1/H"), "title": "Hồ sơ giấy thử quyền"}
+
+
+def batch_step_form(world):   # an item that is not in the batch: refused by name
+    return {"item": "not-an-item", "to": "scanned", "pages": "3"}
+
+
+def batch_reject_form(world):
+    return {"item": "not-an-item", "reason": "thử"}
+
+
+def shows(text):   # imports (issue 4): the page answered shows ``text``
+    def check(response, client):
+        assert text in response.text, response.text[:1500]
+    return check
+
+
+DISPOSAL_LIST = frozenset({ADMIN, AUD, ARCH, ARCH_B})   # disposal (issue 5): /disposals/
+DISPOSAL_READ = frozenset({ADMIN, AUD, ARCH})           # a disposal of fonds A
+
+
+def expired_dossier(world):   # disposal (issue 5): a closed dossier of fonds A, due since 2016
+    dossier_id = world.admin.post(f"/api/v1/fonds/{FONDS_A}/dossiers", dict(
+        DOSSIER, notation=unique("H") + ".HUY", year=2010, retention=5,
+        start_date="2010-01-05", end_date="2010-06-30")).json["id"]
+    world.admin.post(f"/api/v1/dossiers/{dossier_id}/close", status=200)
+    return dossier_id
+
+
+def propose_json(world):
+    return {"title": "Danh mục thử quyền", "dossiers": [expired_dossier(world)]}
+
+
+def review_metadata(world):
+    return {"metadata": json.dumps({"review_date": "2026-03-02", "council_note": "Nhất trí"})}
+
+
+def approve_json(world):
+    return {"decision_number": unique("QĐ-"), "decision_date": "2026-03-10"}
+
+
+def reject_json(world):
+    return {"reason": "Còn giá trị"}
+
+
+def disposal_fixture(world, state):
+    """A disposal of fonds A proposed by the archivist (so that the
+    administrator may approve it), brought to ``state``."""
+    arch = world.apis[ARCH]
+    disposal = arch.post(f"/api/v1/fonds/{FONDS_A}/disposals", propose_json(world)).json
+    if state in ("reviewed", "approved"):
+        disposal = arch.app.post(f"/api/v1/disposals/{disposal['id']}/review",
+                                 params=review_metadata(world),
+                                 upload_files=[("file", "biên bản.pdf", PDF)],
+                                 headers=arch.headers).json
+    if state == "approved":
+        world.admin.post(f"/api/v1/disposals/{disposal['id']}/approve", approve_json(world),
+                         status=200)
+    return disposal
+
+
+# transfer (issue 5)
+def transfer_none_form(world):
+    return {"nothing": ""}
+
+
+def transfer_receipt_form(world):
+    import datetime
+
+    return {"receipt_number": unique("BB-"), "receipt_date": datetime.date.today().strftime("%d/%m/%Y")}
+
+
+def transfer_cancel_form(world):
+    return {"reason": "Thử quyền"}
+
+
+def transfer_api_json(world):   # a fresh permanent dossier of fonds A, due since 2020
+    return {"dossiers": [due_dossier(world)]}
+
+
+# retention (issue 5)
+def schedule_entry_json(world):
+    return {"code": unique("90."), "title": "Mục thử quyền", "period": 10,
+            "citation": "Thông tư 10/2022/TT-BNV, thử"}
+
+
+def schedule_change_json(world):
+    return {"note": unique("Ghi chú ")}
+
+
+def schedule_entry_form(world):
+    return {"code": unique("91."), "title": "Mục thử quyền", "period": "10",
+            "citation": "Thông tư 10/2022/TT-BNV, thử"}
+
+
+def held_dossier(world):   # a fresh open dossier of fonds A, to be put on hold
+    return world.admin.post(f"/api/v1/fonds/{FONDS_A}/dossiers", dossier_json(world)).json
+
+
+def hold_form(world):
+    return {"dossiers": held_dossier(world)["file_code"], "kind": "complaint",
+            "reference": unique("Đơn "), "reason": "Thử quyền"}
+
+
+def hold_json(world):
+    return {"dossiers": [held_dossier(world)["id"]], "kind": "inspection",
+            "reference": unique("QĐ "), "reason": "Thử quyền"}
+
+
+def release_form(world):
+    return {"reason": "Thử quyền"}
+
+
 # --------------------------------------------------------------------------- checks of success
 # Some views answer 303 whether the service succeeded or not (the outcome is a
 # flash message): for them the allowed call is followed and its message read.
@@ -146,6 +273,13 @@ def flashed(text):
     def check(response, client):
         page = response.follow()
         assert text in page.text, page.text[:1500]
+    return check
+
+
+def attachment(content_type):   # reports (issue 5)
+    def check(response, client):
+        assert response.content_type == content_type, response.content_type
+        assert response.headers["Content-Disposition"].startswith("attachment")
     return check
 
 
@@ -333,10 +467,145 @@ CASES = [
     api("api.user", "PUT", "/api/v1/users/nobody-here", NOBODY, missing=True,
         body=user_change_json, note="missing"),
     # ----- digitisation: jobs and OCR (issue 4) -----
+    # the job queue is one for the whole archive: every archivist and the administrators
+    ui("JobQueue", "", ANY, "/jobs/", JOBS),
+    ui("JobQueue", "", ANY, "/jobs/?state=failed&page=2", JOBS, note="failed, page 2"),
+    ui("Job", "", ANY, "/jobs/{failed_job}", JOBS),
+    ui("Job", "retry", "POST", "/jobs/{failed_job}/retry", JOBS, ok=303,
+       check=flashed("Đã đưa công việc trở lại hàng đợi."), note="failed"),
+    api("api.job", "GET", "/api/v1/jobs/{failed_job}", JOBS),
+    api("api.job", "GET", "/api/v1/jobs/0123456789abcdef", NOBODY, missing=True, note="missing"),
+    # ocr: a document's text page by page (as the files: download), corrections (digitise)
+    ui("Record", "text", ANY, "{open.rec}/text", DOWNLOAD_A, note="open"),
+    ui("Record", "text", ANY, "{secret.rec}/text", DOWNLOAD_SECRET_A, note="access-03"),
+    ui("Record", "correct-page", ANY, "{ocr_page}", EDIT_A, note="open"),
+    ui("Record", "correct-page", ANY, "{ocr_page}", EDIT_A, ok=303, send="POST",
+       body=correction_form, note="open"),
+    api("api.record.text", "GET", "/api/v1/records/{open.rec_id}/text", DOWNLOAD_A, note="open"),
+    api("api.record.text", "GET", "/api/v1/records/{secret.rec_id}/text", DOWNLOAD_SECRET_A,
+        note="access-03"),
+    api("api.record.text", "GET", "/api/v1/records/0123456789abcdef/text", NOBODY, missing=True,
+        note="missing"),
+    api("api.file.page", "PUT", "/api/v1/files/{ocr_file_id}/pages/1", EDIT_A, body=correction_form,
+        note="open"),
+    api("api.file.page", "PUT", "/api/v1/files/{ocr_file_id}/pages/99", EDIT_A, ok=404,
+        body=correction_form, note="no such page"),
+    api("api.file.page", "PUT", "/api/v1/files/{secret.file_id}/pages/1", EDIT_A, ok=404,
+        body=correction_form, note="access-03, no text"),
     # ----- digitisation: batches and imports (issue 4) -----
+    ui("Batches", "", ANY, "/batches/", LOGGED_IN),
+    ui("Fonds", "add-batch", ANY, "{A}/add-batch", EDIT_A, note="A"),
+    ui("Fonds", "add-batch", ANY, "{A}/add-batch", EDIT_A, ok=303, send="POST", body=batch_form,
+       note="A"),
+    ui("Fonds", "add-batch", ANY, "{B}/add-batch", EDIT_B, note="B"),
+    ui("ConversionBatch", "", ANY, "{batch}", EDIT_A, note="A"),
+    ui("ConversionBatch", "", ANY, "{batch}?state=received&days=0", EDIT_A, note="A, filtered"),
+    ui("ConversionBatch", "add-item", ANY, "{batch}add-item", EDIT_A, note="A"),
+    ui("ConversionBatch", "add-item", ANY, "{batch}add-item", EDIT_A, ok=303, send="POST",
+       body=batch_item_form, note="A"),
+    ui("ConversionBatch", "advance", "POST", "{batch}advance", EDIT_A, ok=303,
+       body=batch_step_form, check=flashed("Không tìm thấy."), note="A"),
+    ui("ConversionBatch", "reject", "POST", "{batch}reject", EDIT_A, ok=303,
+       body=batch_reject_form, check=flashed("Không tìm thấy."), note="A"),
+    ui("Fonds", "import", ANY, "{A}/import", EDIT_A, note="A"),
+    ui("Fonds", "import", ANY, "{A}/import", EDIT_A, send="POST", upload=True,
+       check=shows("không phải là tệp ZIP"), note="A, a PDF instead of a ZIP"),
+    ui("Fonds", "import", ANY, "{B}/import", EDIT_B, note="B"),
+    api("api.fonds.imports", "POST", "/api/v1/fonds/{A_code}/imports", EDIT_A, ok=422,
+        upload=True, note="A, a PDF instead of a ZIP"),
+    api("api.fonds.imports", "POST", "/api/v1/fonds/NOPE/imports", NOBODY, missing=True,
+        upload=True, note="missing"),
     # ----- retention: schedule, due dates, holds (issue 5) -----
+    ui("ArchiveRoot", "retention", ANY, "/retention", REPORTERS),
+    ui("ArchiveRoot", "retention", ANY, "/retention?kind=transfer&fonds={A_code}&year=2030&page=2",
+       REPORTERS, note="filtered"),
+    ui("ArchiveRoot", "retention-schedule", ANY, "/retention-schedule?code=3.2", REPORTERS),
+    ui("ArchiveRoot", "retention-schedule-edit", ANY, "/retention-schedule-edit", ADMIN_ONLY),
+    ui("ArchiveRoot", "retention-schedule-edit", ANY, "/retention-schedule-edit", ADMIN_ONLY,
+       ok=303, send="POST", body=schedule_entry_form, note="new entry"),
+    ui("ArchiveRoot", "retention-schedule-edit", ANY, "/retention-schedule-edit?entry=3.2",
+       ADMIN_ONLY, note="entry"),
+    ui("ArchiveRoot", "holds", ANY, "/holds?show=all", REPORTERS),
+    ui("ArchiveRoot", "hold-add", ANY, "/hold-add?dossier={open_id}", REPORTERS),
+    ui("ArchiveRoot", "hold-add", ANY, "/hold-add", REPORTERS, ok=303, send="POST",
+       body=hold_form),
+    ui("ArchiveRoot", "hold-release", ANY, "/hold-release?hold={hold}", REPORTERS),
+    ui("ArchiveRoot", "hold-release", ANY, "/hold-release?hold={hold}", REPORTERS, ok=303,
+       send="POST", body=release_form),
+    ui("Dossier", "retention", ANY, "{open}/retention", READ_A, note="open"),
+    ui("Dossier", "retention", ANY, "{secret}/retention", READ_SECRET_A, note="access-03"),
+    api("api.retention.schedule", "GET", "/api/v1/retention/schedule", LOGGED_IN),
+    api("api.retention.schedule", "POST", "/api/v1/retention/schedule", ADMIN_ONLY, ok=201,
+        body=schedule_entry_json),
+    api("api.retention.schedule.entry", "GET", "/api/v1/retention/schedule/3.2", LOGGED_IN),
+    api("api.retention.schedule.entry", "PUT", "/api/v1/retention/schedule/12.1", ADMIN_ONLY,
+        body=schedule_change_json),
+    api("api.retention.due", "GET", "/api/v1/retention/due?kind=disposal&until=2040", REPORTERS),
+    api("api.holds", "GET", "/api/v1/holds", REPORTERS),
+    api("api.holds", "POST", "/api/v1/holds", REPORTERS, ok=201, body=hold_json),
+    api("api.hold.release", "POST", "/api/v1/holds/{hold}/release", REPORTERS, body=release_form),
+    api("api.dossier.retention", "GET", "/api/v1/dossiers/{open_id}/retention", READ_A, note="open"),
+    api("api.dossier.retention", "GET", "/api/v1/dossiers/{secret_id}/retention", READ_SECRET_A,
+        note="access-03"),
     # ----- reports (issue 5) -----
+    ui("ArchiveRoot", "reports", ANY, "/reports", REPORTERS),
+    ui("ArchiveRoot", "reports", ANY, "/reports", REPORTERS, send="POST", body=report_form,
+       check=attachment("text/csv"), note="download"),
+    api("api.reports", "GET", "/api/v1/reports", REPORTERS),
+    api("api.report", "GET", "/api/v1/reports/statistics?format=csv", REPORTERS,
+        check=attachment("text/csv")),
+    api("api.report", "GET", "/api/v1/reports/no-such-report", NOBODY, missing=True,
+        note="missing"),
     # ----- disposal and transfer (issue 5) -----
+    ui("DisposalContainer", "", ANY, "/disposals/", DISPOSAL_LIST),
+    ui("Fonds", "propose-disposal", ANY, "{A}/propose-disposal", EDIT_A, note="A"),
+    ui("Fonds", "propose-disposal", ANY, "{B}/propose-disposal", EDIT_B, note="B"),
+    ui("Disposal", "", ANY, "/disposals/{disp}/", DISPOSAL_READ),
+    ui("Disposal", "review", ANY, "/disposals/{proposed}/review", EDIT_A),
+    ui("Disposal", "approve", ANY, "/disposals/{disp}/approve", ADMIN_ONLY),
+    ui("Disposal", "reject", ANY, "/disposals/{disp}/reject", ADMIN_ONLY),
+    ui("Disposal", "destroy", "POST", "/disposals/{approved}/destroy", ADMIN_ONLY, ok=303,
+       check=flashed("Đã hủy 1 hồ sơ"), note="approved"),
+    ui("DisposalFile", "download", ANY, "/disposals/{disp}/{disp_minutes}/download", EDIT_A),
+    api("api.disposals", "GET", "/api/v1/disposals", DISPOSAL_LIST),
+    api("api.fonds.disposals", "POST", "/api/v1/fonds/{A_code}/disposals", EDIT_A, ok=201,
+        body=propose_json, note="A"),
+    api("api.disposal", "GET", "/api/v1/disposals/{disp}", DISPOSAL_READ),
+    api("api.disposal", "GET", "/api/v1/disposals/{open_id}", NOBODY, missing=True,
+        note="a dossier's id"),
+    api("api.disposal.review", "POST", "/api/v1/disposals/{proposed}/review", EDIT_A,
+        body=review_metadata, upload=True),
+    api("api.disposal.approve", "POST", "/api/v1/disposals/{reviewed}/approve", ADMIN_ONLY,
+        body=approve_json),
+    api("api.disposal.reject", "POST", "/api/v1/disposals/{proposed}/reject", ADMIN_ONLY,
+        body=reject_json),
+    api("api.disposal.destroy", "POST", "/api/v1/disposals/{approved}/destroy", ADMIN_ONLY),
+    api("api.disposal.minutes", "GET", "/api/v1/disposals/{disp}/minutes", EDIT_A),
+    api("api.tombstones", "GET", "/api/v1/tombstones", REPORTERS),
+    # ----- transfer to the historical archive (issue 5) -----
+    ui("Fonds", "transfer", ANY, "{A}/transfer", EDIT_A, note="A"),
+    ui("Fonds", "transfer", ANY, "{A}/transfer", EDIT_A, send="POST", body=transfer_none_form,
+       note="A, nothing chosen"),
+    ui("Fonds", "transfer", ANY, "{B}/transfer", EDIT_B, note="B"),
+    ui("Transfers", "", ANY, "/transfers/", LOGGED_IN),
+    ui("Transfer", "", ANY, "/transfers/{transfer}/", READ_A),
+    ui("Transfer", "download", ANY, "/transfers/{transfer}/download", EDIT_A),
+    ui("Transfer", "receipt", "POST", "/transfers/{transfer}/receipt", EDIT_A, ok=303,
+       body=transfer_receipt_form),
+    ui("Transfer", "cancel", "POST", "/transfers/{transfer}/cancel", EDIT_A, ok=303,
+       body=transfer_cancel_form),
+    api("api.transfers", "GET", "/api/v1/transfers", LOGGED_IN),
+    api("api.fonds.transfers", "POST", "/api/v1/fonds/{A_code}/transfers", EDIT_A, ok=201,
+        body=transfer_api_json, note="A"),
+    api("api.fonds.transfers", "POST", "/api/v1/fonds/NOPE/transfers", NOBODY, missing=True,
+        note="missing"),
+    api("api.transfer", "GET", "/api/v1/transfers/{transfer}", READ_A),
+    api("api.transfer", "GET", "/api/v1/transfers/{open_id}", NOBODY, missing=True,
+        note="a dossier's id"),
+    api("api.transfer.receipt", "POST", "/api/v1/transfers/{fresh_transfer}/receipt", EDIT_A,
+        body=transfer_receipt_form),
+    api("api.transfer.cancel", "POST", "/api/v1/transfers/{fresh_transfer}/cancel", EDIT_A,
+        body=transfer_cancel_form),
 ]
 
 
@@ -486,7 +755,94 @@ class World:
             names["own_token"] = api_token(self.client(), owner, self.passwords[owner])
         if "{victim_token}" in template:   # a token of somebody else
             names["victim_token"] = api_token(self.client(), VICTIM, PASSWORD)
+        if "{batch}" in template:   # a batch of fonds A with one received item (issue 4)
+            names["batch"] = batch_fixture(self.wsgi)
+        if "{hold}" in template:   # an active hold on a fresh dossier (retention, issue 5)
+            names["hold"] = self.admin.post("/api/v1/holds", hold_json(self)).json["holds"][0]["id"]
+        if "{failed_job}" in template:   # a job that failed (jobs, issue 4)
+            names["failed_job"] = failed_job(self.wsgi)
+        if "{ocr_" in template:   # ocr (issue 4): the open file with one page of text
+            names["ocr_page"] = ocr_page(self.wsgi, self.names)
+            names["ocr_file_id"] = self.names["open.file_id"]
+        if "{disp" in template and "disp" not in self.names:   # disposal (issue 5)
+            disposal = disposal_fixture(self, "reviewed")
+            self.names.update(disp=disposal["id"], disp_minutes=disposal["minutes"]["id"])
+            names.update(disp=disposal["id"], disp_minutes=disposal["minutes"]["id"])
+        if "{transfer}" in template and "transfer" not in self.names:   # transfer (issue 5)
+            self.names["transfer"] = names["transfer"] = transfer_fixture(self)
+        if "{fresh_transfer}" in template:   # transfer (issue 5): made for one call
+            names["fresh_transfer"] = transfer_fixture(self)
+        for state in ("proposed", "reviewed", "approved"):   # disposal (issue 5): made for one call
+            if "{" + state + "}" in template:
+                names[state] = disposal_fixture(self, state)["id"]
         return names
+
+
+def failed_job(wsgi):   # jobs (issue 4): a job of no known kind, failed by a real worker
+    from conftest import read_root
+
+    from archive.db import registry_db
+    from archive.jobs import enqueue_job
+    from archive.jobs.worker import Worker
+
+    job_id = read_root(wsgi, lambda root: enqueue_job(root, "no-such-kind", {}, title="Thử quyền",
+                                                      registry=wsgi.registry).id)
+    worker = Worker(registry_db(wsgi.registry), wsgi.registry)
+    try:
+        while worker.run_once():
+            pass
+    finally:
+        worker.close()
+    return job_id
+
+
+def ocr_page(wsgi, names):   # ocr (issue 4): page 1 of the open dossier's file has text
+    from archive.digitise import file_state
+    from archive.digitise.engine import Page, Result
+    from archive.digitise.services import store_result
+
+    def store(root):
+        if file_state(root.objectmap[names["open.file_id"]]) is None or \
+                not file_state(root.objectmap[names["open.file_id"]]).pages:
+            store_result(root, names["open.file_id"], Result(
+                pages=[Page(1, "Quyết định công nhận kết quả tuyển dụng", 91.0)], method="ocr",
+                page_count=1), wsgi.registry)
+
+    from test_renditions import in_transaction  # retried: the indexer thread writes too
+
+    in_transaction(wsgi, store)
+    return f"{names['open.rec']}/correct-page?file={names['open.file_id']}&n=1"
+
+
+def batch_fixture(wsgi):   # conversion batches (issue 4): a batch of fonds A
+    from conftest import read_root
+
+    from archive.batches import create_batch
+    from archive.events import SYSTEM
+
+    return read_root(wsgi, lambda root: "/batches/{}/".format(create_batch(
+        root, wsgi.registry, SYSTEM, root["fonds"][FONDS_A], "Đợt thử quyền").id))
+
+
+def due_dossier(world):   # transfer (issue 5): a closed permanent dossier due since 2020
+    fields = dict(DOSSIER, notation=unique("T") + ".LS", retention="permanent",
+                  start_date="2010-01-05", end_date="2010-06-30", year=2010)
+    dossier_id = world.admin.post(f"/api/v1/fonds/{FONDS_A}/dossiers", fields).json["id"]
+    world.admin.post(f"/api/v1/dossiers/{dossier_id}/close", status=200)
+    return dossier_id
+
+
+def transfer_fixture(world):   # transfer (issue 5): a bag of one dossier, no receipt yet
+    from conftest import read_root
+
+    from archive.events import SYSTEM
+    from archive.transfer import service
+
+    dossier_id = due_dossier(world)
+    out = world.wsgi.registry.settings["archive.var"] + "/transfers-test"
+    return read_root(world.wsgi, lambda root: service.export_transfer(
+        root, world.wsgi.registry, SYSTEM, [root.objectmap[dossier_id]], out,
+        make_zip=True).id)
 
 
 def _format(template, names):

@@ -107,6 +107,35 @@ JOURNAL_ACTIONS = {
     "token.revoke": _("Thu hồi mã truy cập"),
     "login": _("Đăng nhập"),
     "login.failed": _("Đăng nhập thất bại"),
+    "job.enqueue": _("Đưa công việc vào hàng đợi"),      # jobs (issue 4)
+    "job.done": _("Hoàn thành công việc"),
+    "job.fail": _("Công việc thất bại"),
+    "job.retry": _("Chạy lại công việc"),
+    "retention.hold.place": _("Tạm giữ hồ sơ"),          # retention (issue 5)
+    "retention.hold.release": _("Giải tỏa tạm giữ"),
+    "retention.schedule.add": _("Thêm mục bảng thời hạn"),
+    "retention.schedule.change": _("Sửa mục bảng thời hạn"),
+    "digitise.text": _("Lưu văn bản nhận dạng"),         # digitisation (issue 4)
+    "digitise.correct": _("Sửa văn bản nhận dạng"),
+    "batch.create": _("Tạo đợt số hóa"),
+    "batch.item-add": _("Thêm hồ sơ giấy vào đợt"),
+    "batch.advance": _("Chuyển bước số hóa"),
+    "batch.reject": _("Trả lại bước số hóa"),
+    "batch.link": _("Gắn hồ sơ lưu trữ"),
+    "import.complete": _("Nhập hàng loạt"),
+    "disposal.propose": _("Lập danh mục hủy"),          # disposal and transfer (issue 5)
+    "disposal.review": _("Thẩm tra danh mục hủy"),
+    "disposal.approve": _("Duyệt hủy"),
+    "disposal.reject": _("Trả lại danh mục hủy"),
+    "disposal.destroy": _("Tiêu hủy tài liệu"),
+    "dossier.destroy": _("Tiêu hủy hồ sơ"),
+    "transfer.export": _("Lập gói nộp lưu"),
+    "transfer.download": _("Tải gói nộp lưu"),
+    "transfer.receipt": _("Ghi nhận biên bản giao nhận"),
+    "transfer.cancel": _("Hủy bỏ gói nộp lưu"),
+    "transfer.import": _("Nhập gói nộp lưu"),
+    "dossier.transfer": _("Nộp lưu hồ sơ"),
+    "report.export": _("Xuất báo cáo"),
 }
 OBJECT_TYPES = {
     "ArchiveRoot": _("Hệ thống"),
@@ -115,6 +144,8 @@ OBJECT_TYPES = {
     "Record": _("Văn bản"),
     "StoredFile": _("Tệp"),
     "User": _("Người dùng"),
+    "Job": _("Công việc xử lý"),
+    "ScheduleEntry": _("Mục bảng thời hạn"),
 }
 
 

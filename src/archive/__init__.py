@@ -18,6 +18,11 @@ def main(global_config, **settings):
         config.include("pyramid_zodbconn")
         config.include("pyramid_chameleon")
         config.include(".journal")
+        config.include("archive.retention")
+        config.include("archive.jobs")
+        config.include("archive.imports")
+        config.include("archive.batches")
+        config.include("archive.digitise")
         config.include("archive.search")
         config.include("archive.views")
     db = registry_db(config.registry)
@@ -25,4 +30,7 @@ def main(global_config, **settings):
     from archive.search import start_writer  # composition: the core itself never imports search
 
     start_writer(config.registry, db)
+    from archive.jobs import start_worker
+
+    start_worker(config.registry, db)
     return config.make_wsgi_app()

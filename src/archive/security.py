@@ -42,6 +42,8 @@ ARCHIVIST_PERMISSIONS = (VIEW, DOWNLOAD, EDIT, ADD_DOSSIER, ADD_RECORD, CLOSE, D
                          PROPOSE_DISPOSAL, TRANSFER)
 OFFICIAL_PERMISSIONS = (VIEW, DOWNLOAD)
 CHANGES = (EDIT, ADD_RECORD, CLOSE)
+# what a legal hold stops (archive.retention.holds): every change and every disposition
+HELD = (EDIT, ADD_RECORD, CLOSE, DIGITISE, PROPOSE_DISPOSAL, APPROVE_DISPOSAL, TRANSFER)
 
 
 def role_principal(role):
@@ -78,10 +80,13 @@ def fonds_acl(code):
     ]
 
 
-def dossier_acl(fonds_code, access, closed):
+def dossier_acl(fonds_code, access, closed, held=False):
     """Closed dossiers refuse every change to everyone, administrators included;
-    classified (access 03) dossiers are hidden from officials."""
+    held dossiers (legal hold) also refuse disposal and transfer; classified
+    (access 03) dossiers are hidden from officials."""
     acl = []
+    if held:
+        acl.append((Deny, Everyone, HELD))
     if closed:
         acl.append((Deny, Everyone, CHANGES))
     if access == "03":

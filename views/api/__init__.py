@@ -9,6 +9,9 @@ from pyramid.httpexceptions import HTTPNotFound
 from archive.db import archive_root
 from archive.resources import Dossier, Record, StoredFile
 
+from .disposal import DISPOSAL_ROUTES
+from .transfer import TRANSFER_ROUTES
+
 
 def root_factory(request):
     return archive_root(request)
@@ -28,6 +31,18 @@ def _by_id(kind):
             raise HTTPNotFound()
         return obj
     return factory
+
+
+def _report_factory(request):
+    from .reports import report_factory
+
+    return report_factory(request)
+
+
+def _job_factory(request):
+    from .jobs import job_factory
+
+    return job_factory(request)
 
 
 def user_factory(request):
@@ -51,6 +66,22 @@ ROUTES = (
     ("api.users", "/api/v1/users", root_factory),
     ("api.search", "/api/v1/search", root_factory),
     ("api.user", "/api/v1/users/{login}", user_factory),
+    ("api.retention.schedule", "/api/v1/retention/schedule", root_factory),
+    ("api.retention.schedule.entry", "/api/v1/retention/schedule/{code}", root_factory),
+    ("api.retention.due", "/api/v1/retention/due", root_factory),
+    ("api.holds", "/api/v1/holds", root_factory),
+    ("api.hold.release", "/api/v1/holds/{id}/release", root_factory),
+    ("api.dossier.retention", "/api/v1/dossiers/{id}/retention", _by_id(Dossier)),
+    ("api.record.text", "/api/v1/records/{id}/text", _by_id(Record)),
+    ("api.file.page", "/api/v1/files/{id}/pages/{n}", _by_id(StoredFile)),
+    ("api.fonds.disposals", "/api/v1/fonds/{code}/disposals", fonds_factory),
+    ("api.tombstones", "/api/v1/tombstones", root_factory),
+    *DISPOSAL_ROUTES,
+    *TRANSFER_ROUTES,
+    ("api.job", "/api/v1/jobs/{id}", _job_factory),
+    ("api.fonds.imports", "/api/v1/fonds/{code}/imports", fonds_factory),
+    ("api.reports", "/api/v1/reports", root_factory),
+    ("api.report", "/api/v1/reports/{kind}", _report_factory),
 )
 
 

@@ -2,7 +2,8 @@
 
 ``openapi.json`` holds the core API; each feature area documents its own
 routes in a fragment ``openapi.d/<area>.json`` (an object with ``paths`` and,
-optionally, ``components.schemas``), merged here in file-name order.  A
+optionally, ``components.schemas`` and ``x-extend-schemas``: new properties
+of a core schema), merged here in file-name order.  A
 fragment may not redefine a path or a schema of another part.
 """
 import functools
@@ -27,6 +28,10 @@ def load_spec():
         _merge(spec["paths"], part.get("paths", {}), path)
         _merge(spec["components"].setdefault("schemas", {}),
                part.get("components", {}).get("schemas", {}), path)
+        # new properties of a core schema (e.g. Dossier's retention_entry)
+        for name, extra in part.get("x-extend-schemas", {}).items():
+            _merge(spec["components"]["schemas"][name]["properties"], extra.get("properties", {}),
+                   path)
     return spec
 
 

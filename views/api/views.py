@@ -6,6 +6,7 @@ from pyramid.view import view_config
 
 from archive import security as perm
 from archive.db import archive_root
+from archive.digitise import record_text_status, text_status
 from archive.errors import ValidationFailed
 from archive.events import ObjectViewed
 from archive.i18n import _
@@ -47,15 +48,19 @@ def plain(value):
 
 
 def file_json(stored):
-    return {"id": stored.id, "name": stored.name, "size": stored.size,
-            "media_type": stored.media_type, "sha256": stored.sha256, "role": stored.role,
-            "page_count": stored.page_count, "created": stored.created.isoformat(),
-            "created_by": stored.created_by}
+    out = {"id": stored.id, "name": stored.name, "size": stored.size,
+           "media_type": stored.media_type, "sha256": stored.sha256, "role": stored.role,
+           "page_count": stored.page_count, "created": stored.created.isoformat(),
+           "created_by": stored.created_by, "text_status": text_status(stored)}
+    if stored.role == "rendition":
+        out["source"] = getattr(stored, "source", None)
+    return out
 
 
 def record_json(record):
     out = {"id": record.id, "dossier_id": record.dossier.id, "ordinal": record.ordinal,
-           "doc_code": record.doc_code, "page_count": record.page_count}
+           "doc_code": record.doc_code, "page_count": record.page_count,
+           "text_status": record_text_status(record)}
     out.update({name: plain(getattr(record, name, None)) for name in RECORD_FIELDS})
     out["files"] = [file_json(f) for f in record.files()]
     return out

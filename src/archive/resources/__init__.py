@@ -22,7 +22,8 @@ __all__ = [
 # Field names of the national metadata (DOMAIN.md §2, §3, §6), shared by the API,
 # the forms and the services.
 DOSSIER_FIELDS = (
-    "organ_id", "year", "notation", "title", "retention", "retention_note", "access",
+    "organ_id", "year", "notation", "title", "retention", "retention_note", "retention_entry",
+    "access",
     "language", "start_date", "end_date", "creator", "keywords", "info_mark",
     "physical_state", "provenance", "paper_file_code", "sheet_total",
     "backup_required", "backup_done", "notes",
@@ -130,6 +131,12 @@ class Dossier(Folder):
     status = district = ""
     received_date = due_date = returned_date = None
     synthetic = False
+    # retention (archive.retention): the schedule entry and version the period was
+    # decided under ("" / None: a typed period), the active and all legal holds
+    retention_entry = ""
+    retention_entry_version = None
+    hold_ids = ()
+    hold_history = ()
 
     def __init__(self, **fields):
         super().__init__()
@@ -165,7 +172,8 @@ class Dossier(Folder):
     @property
     def __acl__(self):
         fonds = self.fonds
-        return security.dossier_acl(fonds.code if fonds else "", self.access, self.closed)
+        return security.dossier_acl(fonds.code if fonds else "", self.access, self.closed,
+                                    held=bool(self.hold_ids))
 
 
 class Record(Folder):

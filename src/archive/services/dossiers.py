@@ -3,7 +3,9 @@ from ..errors import DossierClosed, DuplicateCode, NotFound, ValidationFailed
 from ..events import DossierClosed as DossierClosedEvent
 from ..events import DossierCreated, DossierModified
 from ..i18n import _
-from ..resources import DOSSIER_FIELDS, ONESTOP_FIELDS, Dossier, utcnow
+from ..resources import DOSSIER_FIELDS, ONESTOP_FIELDS, Dossier, find_archive_root, utcnow
+from ..retention.holds import ensure_not_held
+from ..retention.schedule import apply_schedule
 
 EDITABLE = DOSSIER_FIELDS + ONESTOP_FIELDS
 
@@ -27,6 +29,7 @@ def create_dossier(fonds, registry, actor, data, synthetic=False):
     fields = {k: v for k, v in data.items() if k in EDITABLE}
     if not fields.get("organ_id"):
         fields["organ_id"] = fonds.organ_id
+    apply_schedule(find_archive_root(fonds), fields)
     if not fields.get("year"):
         start = fields.get("start_date")
         fields["year"] = int(start[:4]) if start else utcnow().year
@@ -45,8 +48,11 @@ def create_dossier(fonds, registry, actor, data, synthetic=False):
 
 
 def ensure_open(dossier):
+    """Raise DossierClosed, or OnHold (a legal hold: archive.retention), when
+    the dossier may not change: every change service checks this first."""
     if dossier.closed:
         raise DossierClosed()
+    ensure_not_held(dossier)
 
 
 def update_dossier(dossier, registry, actor, data):
@@ -55,6 +61,7 @@ def update_dossier(dossier, registry, actor, data):
     fields = {k: v for k, v in data.items() if k in EDITABLE}
     if not fields.get("organ_id"):
         fields["organ_id"] = dossier.fonds.organ_id
+    apply_schedule(find_archive_root(dossier), fields, dossier)
     if not fields.get("year"):
         fields.pop("year", None)
     if fields.get("language"):
