@@ -37,17 +37,34 @@ def app(app_dir):
 
 def read_root(wsgi, fn):
     """``fn(root)`` on a fresh connection of the application's database, in
-    a transaction of its own (pyramid.scripting.prepare would open the
-    connection under the request's explicit manager, with no transaction)."""
+    a transaction of its own, committed and retried on a ConflictError (the
+    search indexer and job workers write at the same time);
+    pyramid.scripting.prepare would open the connection under the request's
+    explicit manager, with no transaction."""
     from archive.db import ROOT_KEY, registry_db
 
     tm = transaction.TransactionManager(explicit=True)
     conn = registry_db(wsgi.registry).open(tm)
     try:
-        with tm:
-            return fn(conn.root()[ROOT_KEY])
+        for attempt in tm.attempts(10):
+            with attempt:
+                result = fn(conn.root()[ROOT_KEY])
+        return result
     finally:
         conn.close()
+
+
+def run_jobs(wsgi):
+    """Run every due job of the queue in this process, then return."""
+    from archive.db import registry_db
+    from archive.jobs.worker import Worker
+
+    worker = Worker(registry_db(wsgi.registry), wsgi.registry)
+    try:
+        while worker.run_once():
+            pass
+    finally:
+        worker.close()
 
 
 @contextlib.contextmanager

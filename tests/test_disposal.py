@@ -21,7 +21,6 @@ import sys
 import uuid
 
 import pytest
-import transaction
 from webtest import TestApp
 
 from conftest import (
@@ -46,19 +45,6 @@ def zeo_settings(app_dir):
     var = f"{app_dir}/var"
     return {"zodbconn.uri": f"zeo://{var}/zeo.sock?blob_dir={var}/blobs&shared_blob_dir=1"
                             "&wait_timeout=30"}
-
-
-def in_transaction(wsgi, fn):
-    """``fn(root)`` in a committed transaction of a fresh connection."""
-    from archive.db import ROOT_KEY, registry_db
-
-    tm = transaction.TransactionManager(explicit=True)
-    conn = registry_db(wsgi.registry).open(tm)
-    try:
-        with tm:
-            return fn(conn.root()[ROOT_KEY])
-    finally:
-        conn.close()
 
 
 class Archive:
@@ -117,13 +103,13 @@ class Archive:
         def place(root):
             return place_holds(root, self.wsgi.registry, Actor("admin"), [root.objectmap[dossier_id]],
                                "Khiếu nại của công dân", "complaint", "KN-01/2026")[0].id
-        return in_transaction(self.wsgi, place)
+        return read_root(self.wsgi, place)
 
     def release(self, hold_id):
         from archive.events import Actor
         from archive.retention import get_hold, release_hold
 
-        in_transaction(self.wsgi, lambda root: release_hold(
+        read_root(self.wsgi, lambda root: release_hold(
             root, self.wsgi.registry, Actor("admin"), get_hold(root, hold_id), "Đã giải quyết"))
 
     def state(self, disposal_id):
@@ -263,7 +249,7 @@ def test_the_disposal_file_cannot_be_removed(arch):
     def remove(root):
         root["disposals"].remove(disposal["id"])
     with pytest.raises(DisposalKept):
-        in_transaction(arch.wsgi, remove)
+        read_root(arch.wsgi, remove)
     assert arch.state(disposal["id"]) == "proposed"
 
 
@@ -540,7 +526,7 @@ def test_destroy_then_pack_purges_the_bytes_embedded(tmp_path):
             approve_disposal(root, disposal, wsgi.registry, Actor("admin2"), "1/QĐ", "2026-03-10")
             destroy_disposal(root, disposal, wsgi.registry, Actor("admin2"))
             return disposal.id
-        disposal_id = in_transaction(wsgi, run)
+        disposal_id = read_root(wsgi, run)
     finally:
         close_app(wsgi)
     var = str(tmp_path / "var")

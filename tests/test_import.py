@@ -10,7 +10,7 @@ import unicodedata
 
 import pytest
 
-from conftest import PROJECT, make_pdf, open_db
+from conftest import PROJECT, make_pdf, open_db, run_jobs
 
 FONDS_ROW = {"fonds": "SNV"}
 N_FILES = 1000
@@ -299,18 +299,6 @@ def web(tmp_path_factory):
 def upload(browser, data, name="dot1.zip"):
     form = browser.get("/fonds/SNV/import").forms["import"]
     return form.submit("save", upload_files=[("file", name, data)])
-
-
-def run_jobs(wsgi):
-    from archive.db import registry_db
-    from archive.jobs.worker import Worker
-
-    worker = Worker(registry_db(wsgi.registry), wsgi.registry)
-    try:
-        while worker.run_once():
-            pass
-    finally:
-        worker.close()
 
 
 def job_cards(page):

@@ -53,19 +53,7 @@ def enqueue(wsgi, kind, name, **payload):
 def write(wsgi, fn):
     """``fn(root)`` in a transaction of its own, retried on conflicts (the
     workers write to the queue at the same time)."""
-    import transaction
-
-    from archive.db import ROOT_KEY, registry_db
-
-    tm = transaction.TransactionManager(explicit=True)
-    conn = registry_db(wsgi.registry).open(tm)
-    try:
-        for attempt in tm.attempts(10):
-            with attempt:
-                result = fn(conn.root()[ROOT_KEY])
-        return result
-    finally:
-        conn.close()
+    return read_root(wsgi, fn)
 
 
 def job_state(wsgi, job_id):

@@ -17,7 +17,7 @@ import pytest
 
 from conftest import (
     ADMIN_PASSWORD, DOSSIER, FONDS, RECORD, Api, api_token, close_app, login, make_app, make_user,
-    read_root,
+    read_root, run_jobs,
 )
 from live import poll, write_ini
 
@@ -96,18 +96,6 @@ def word_accuracy(reference, ocr):
     matcher = difflib.SequenceMatcher(a=ref, b=got, autojunk=False)
     matched = sum(block.size for block in matcher.get_matching_blocks())
     return matched / len(ref)
-
-
-def run_jobs(wsgi):
-    from archive.db import registry_db
-    from archive.jobs.worker import Worker
-
-    worker = Worker(registry_db(wsgi.registry), wsgi.registry)
-    try:
-        while worker.run_once():
-            pass
-    finally:
-        worker.close()
 
 
 @contextlib.contextmanager

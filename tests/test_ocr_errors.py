@@ -14,9 +14,9 @@ import tempfile
 import pytest
 
 from conftest import (
-    ADMIN_PASSWORD, DOSSIER, FONDS, RECORD, Api, api_token, make_user, read_root,
+    ADMIN_PASSWORD, DOSSIER, FONDS, RECORD, Api, api_token, make_user, read_root, run_jobs,
 )
-from test_ocr import ocr_app, png, render_page, run_jobs
+from test_ocr import ocr_app, png, render_page
 
 
 def corrupt_pdf():
@@ -135,7 +135,6 @@ def test_a_good_job_after_them_completes(world):
 def test_retried_job_is_pending_again_then_fails_again(world):
     """An archivist sends the failed job back (jobs page): the file is pending
     again meanwhile; the same bytes fail the same way."""
-    from test_renditions import in_transaction
 
     from archive.events import SYSTEM
     from archive.jobs import retry_job
@@ -144,7 +143,7 @@ def test_retried_job_is_pending_again_then_fails_again(world):
     record = world["records"]["hong.pdf"]
     file_id = record["files"][0]["id"]
     wsgi = api.app.app
-    in_transaction(wsgi, lambda root: retry_job(root, next(
+    read_root(wsgi, lambda root: retry_job(root, next(
         job.id for job in root["jobs"].jobs.values() if job.payload.get("file_id") == file_id),
         SYSTEM, registry=wsgi.registry))
     assert api.get(f"/api/v1/records/{record['id']}").json["text_status"] == "pending"

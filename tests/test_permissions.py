@@ -779,20 +779,13 @@ class World:
 
 
 def failed_job(wsgi):   # jobs (issue 4): a job of no known kind, failed by a real worker
-    from conftest import read_root
+    from conftest import read_root, run_jobs
 
-    from archive.db import registry_db
     from archive.jobs import enqueue_job
-    from archive.jobs.worker import Worker
 
     job_id = read_root(wsgi, lambda root: enqueue_job(root, "no-such-kind", {}, title="Thử quyền",
                                                       registry=wsgi.registry).id)
-    worker = Worker(registry_db(wsgi.registry), wsgi.registry)
-    try:
-        while worker.run_once():
-            pass
-    finally:
-        worker.close()
+    run_jobs(wsgi)
     return job_id
 
 
@@ -808,9 +801,9 @@ def ocr_page(wsgi, names):   # ocr (issue 4): page 1 of the open dossier's file 
                 pages=[Page(1, "Quyết định công nhận kết quả tuyển dụng", 91.0)], method="ocr",
                 page_count=1), wsgi.registry)
 
-    from test_renditions import in_transaction  # retried: the indexer thread writes too
+    from conftest import read_root  # retried: the indexer thread writes too
 
-    in_transaction(wsgi, store)
+    read_root(wsgi, store)
     return f"{names['open.rec']}/correct-page?file={names['open.file_id']}&n=1"
 
 

@@ -155,24 +155,6 @@ def test_multipage_tiff_and_jpeg_without_resolution(tmp_path):
 
 # --------------------------------------------------------------------------- store
 
-def in_transaction(wsgi, fn):
-    """``fn(root)`` committed, retried on a conflict (the search indexer thread
-    empties its queue at the same time), as the worker's store phase is."""
-    import transaction
-
-    from archive.db import ROOT_KEY, registry_db
-
-    tm = transaction.TransactionManager(explicit=True)
-    conn = registry_db(wsgi.registry).open(tm)
-    try:
-        for attempt in tm.attempts(10):
-            with attempt:
-                result = fn(conn.root()[ROOT_KEY])
-        return result
-    finally:
-        conn.close()
-
-
 def test_store_twice_makes_one_rendition(scan, tmp_path_factory):
     from webtest import TestApp
 
@@ -192,7 +174,7 @@ def test_store_twice_makes_one_rendition(scan, tmp_path_factory):
         for attempt in range(2):   # the same job's result stored again (a job run twice)
             result.rendition_path = f"{made}.{attempt}"
             shutil.copyfile(made, result.rendition_path)
-            in_transaction(wsgi, lambda root: store_result(root, file_id, result, wsgi.registry))
+            read_root(wsgi, lambda root: store_result(root, file_id, result, wsgi.registry))
             assert not os.path.exists(result.rendition_path)  # taken in, or removed after commit
         result.rendition_path = made
 
@@ -232,7 +214,7 @@ def test_closed_dossier_keeps_text_gets_no_new_file(scan, tmp_path_factory):
         result.rendition_path = copy = f"{made}.closed"
         shutil.copyfile(made, copy)
         try:
-            in_transaction(wsgi, lambda root: store_result(root, record["files"][0]["id"], result,
+            read_root(wsgi, lambda root: store_result(root, record["files"][0]["id"], result,
                                                            wsgi.registry))
             assert not os.path.exists(copy)  # dropped after the commit
         finally:

@@ -10,8 +10,8 @@ import time
 import uuid
 
 import pytest
-import transaction
 
+from conftest import read_root
 from live import ADMIN_PASSWORD, HERE, poll, write_ini
 
 BIN = os.path.dirname(sys.executable)
@@ -73,17 +73,7 @@ class Cluster:
         return "\n----\n".join(out)
 
     def write(self, fn):
-        from archive.db import ROOT_KEY, registry_db
-
-        tm = transaction.TransactionManager(explicit=True)
-        conn = registry_db(self.app.registry).open(tm)
-        try:
-            for attempt in tm.attempts(10):
-                with attempt:
-                    result = fn(conn.root()[ROOT_KEY])
-            return result
-        finally:
-            conn.close()
+        return read_root(self.app, fn)
 
     def stop_workers(self):
         for process in self.workers:

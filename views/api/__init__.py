@@ -4,33 +4,12 @@ Routes use factories that resolve the resource from its stable id, so the
 resource's ACL decides, exactly as in the UI.  Documented in ``openapi.json``
 (served at ``/api/v1/openapi.json``).
 """
-from pyramid.httpexceptions import HTTPNotFound
-
-from archive.db import archive_root
 from archive.resources import Dossier, Record, StoredFile
 
 from .disposal import DISPOSAL_ROUTES
+from .factories import by_id as _by_id
+from .factories import fonds_factory, root_factory, user_factory
 from .transfer import TRANSFER_ROUTES
-
-
-def root_factory(request):
-    return archive_root(request)
-
-
-def fonds_factory(request):
-    fonds = archive_root(request)["fonds"].get(request.matchdict["code"])
-    if fonds is None:
-        raise HTTPNotFound()
-    return fonds
-
-
-def _by_id(kind):
-    def factory(request):
-        obj = archive_root(request).objectmap.get(request.matchdict["id"])
-        if not isinstance(obj, kind):
-            raise HTTPNotFound()
-        return obj
-    return factory
 
 
 def _report_factory(request):
@@ -43,13 +22,6 @@ def _job_factory(request):
     from .jobs import job_factory
 
     return job_factory(request)
-
-
-def user_factory(request):
-    user = archive_root(request)["users"].get(request.matchdict["login"])
-    if user is None:
-        raise HTTPNotFound()
-    return user
 
 
 ROUTES = (

@@ -21,6 +21,7 @@ from ..disposal import date_node as _date_node
 from ..files import file_response
 from ..helpers import actor_of
 from ..uploads import discard_all, spool_uploads
+from .factories import by_id
 from .views import _metadata_part, json_body
 
 REQUIRED = _("Bắt buộc nhập.")
@@ -31,15 +32,6 @@ def container_factory(request):
     if container is None:
         raise HTTPNotFound()
     return container
-
-
-def by_id(kind):
-    def factory(request):
-        obj = archive_root(request).objectmap.get(request.matchdict["id"])
-        if not isinstance(obj, kind):
-            raise HTTPNotFound()
-        return obj
-    return factory
 
 
 def _text(name, max_len, required=False):

@@ -16,6 +16,7 @@ from archive.transfer.resources import Transfer
 
 from ..helpers import actor_of
 from ..transfer import transfer_dir
+from .factories import fonds_factory, root_factory
 from .views import json_body
 
 REQUIRED = _("Bắt buộc nhập.")
@@ -110,19 +111,9 @@ def cancel(context, request):
     return transfer_json(context)
 
 
-def _fonds_factory(request):
-    from . import fonds_factory
-
-    return fonds_factory(request)
-
-
-def _root_factory(request):
-    return archive_root(request)
-
-
 TRANSFER_ROUTES = (
-    ("api.transfers", "/api/v1/transfers", _root_factory),
-    ("api.fonds.transfers", "/api/v1/fonds/{code}/transfers", _fonds_factory),
+    ("api.transfers", "/api/v1/transfers", root_factory),
+    ("api.fonds.transfers", "/api/v1/fonds/{code}/transfers", fonds_factory),
     ("api.transfer", "/api/v1/transfers/{id}", transfer_factory),
     ("api.transfer.receipt", "/api/v1/transfers/{id}/receipt", transfer_factory),
     ("api.transfer.cancel", "/api/v1/transfers/{id}/cancel", transfer_factory),

@@ -13,9 +13,9 @@ from BTrees.Length import Length
 from BTrees.OOBTree import OOBTree
 from persistent import Persistent
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Deny, Everyone
-from ZODB.blob import Blob
 
 from .. import security
+from ..resources import BlobFile
 from ..resources.base import Folder, new_id, utcnow
 from .errors import DisposalKept
 
@@ -55,29 +55,11 @@ class DisposalContainer(Folder):
         raise DisposalKept()
 
 
-class DisposalFile(Persistent):
+class DisposalFile(BlobFile):
     """A file of the disposal record (the council's minutes): a blob with its
     name, size, media type and SHA-256, never overwritten."""
 
-    __name__ = None
-    __parent__ = None
-    page_count = None
     role = "minutes"
-
-    def __init__(self, name, size, media_type, sha256, created_by, role="minutes"):
-        self.id = new_id()
-        self.name = name
-        self.size = size
-        self.media_type = media_type
-        self.sha256 = sha256
-        self.created_by = created_by
-        self.created = utcnow()
-        self.role = role
-        self.blob = Blob()
-
-    @property
-    def title(self):
-        return self.name
 
     def to_dict(self):
         return {"id": self.id, "name": self.name, "size": self.size,

@@ -18,7 +18,7 @@ from ZODB.blob import Blob
 
 from ..i18n import _
 from ..resources import Dossier, Fonds, utcnow
-from ..services.files import _find_jar, _remove_uncommitted, _remove_uncommitted_unless_committed
+from ..services.files import store_blob
 from . import retention
 from .errors import (
     AlreadyProposed, DossierNotClosed, EmptyProposal, FourEyesViolation, NotAllowed, NotDue,
@@ -137,18 +137,7 @@ def attach_minutes(disposal, spooled, actor):
     """Move a spooled upload into a new DisposalFile of ``disposal``."""
     stored = DisposalFile(spooled.name, spooled.size, spooled.media_type, spooled.sha256,
                           created_by=actor.login)
-    jar = _find_jar(disposal)
-    if jar is not None:
-        jar.add(stored)
-        jar.add(stored.blob)
-    stored.blob.consumeFile(spooled.path)
-    spooled.path = None
-    if jar is not None:
-        txn = jar.transaction_manager.get()
-        txn.addAfterAbortHook(_remove_uncommitted, (stored.blob,))
-        txn.addAfterCommitHook(_remove_uncommitted_unless_committed, (stored.blob,))
-    disposal.add(stored.id, stored)
-    return stored
+    return store_blob(disposal, stored, spooled)
 
 
 def review_disposal(root, disposal, registry, actor, minutes, review_date, council_note=""):

@@ -227,16 +227,16 @@ class Record(Folder):
         return sorted(self.values(), key=lambda f: f.created)
 
 
-class StoredFile(Persistent):
-    """One computer file: a ZODB blob with name, size, media type, SHA-256, who
-    and when.  Never overwritten: a new version is a new StoredFile."""
+class BlobFile(Persistent):
+    """A computer file kept in a ZODB blob, with its name, size, media type,
+    SHA-256, who and when.  Never overwritten: a new version is a new object."""
 
     __name__ = None
     __parent__ = None
     page_count = None
     role = "original"
 
-    def __init__(self, name, size, media_type, sha256, created_by, role="original"):
+    def __init__(self, name, size, media_type, sha256, created_by, role=None):
         self.id = new_id()
         self.name = name
         self.size = size
@@ -244,16 +244,23 @@ class StoredFile(Persistent):
         self.sha256 = sha256
         self.created_by = created_by
         self.created = utcnow()
-        self.role = role
+        self.role = role or type(self).role
         self.blob = Blob()
-
-    @property
-    def record(self):
-        return self.__parent__
 
     @property
     def title(self):
         return self.name
+
+
+class StoredFile(BlobFile):
+    """One file of a document (record): the original, or a rendition."""
+
+    def __init__(self, name, size, media_type, sha256, created_by, role="original"):
+        super().__init__(name, size, media_type, sha256, created_by, role)
+
+    @property
+    def record(self):
+        return self.__parent__
 
 
 class Users(Folder):

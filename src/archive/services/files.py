@@ -171,7 +171,17 @@ def attach_file(record, spooled, registry, actor, role="original"):
         stored.page_count = pdf_page_count(spooled.path)
     else:
         stored.page_count = image_page_count(spooled.path, spooled.media_type)
-    jar = _find_jar(record)
+    store_blob(record, stored, spooled)
+    registry.notify(FileAdded(stored, actor, {"name": stored.name, "sha256": stored.sha256,
+                                              "size": stored.size}))
+    return stored
+
+
+def store_blob(container, stored, spooled):
+    """Move a spooled upload into the blob of ``stored`` (a new BlobFile) and
+    add it to ``container``; the blob file is fsynced by the storage
+    (``archive.storage``) before the transaction completes."""
+    jar = _find_jar(container)
     if jar is not None:
         # Known to the connection, the blob takes the file into the storage's
         # own temporary directory: a rename on the same disk, not a copy.
@@ -187,9 +197,7 @@ def attach_file(record, spooled, registry, actor, role="original"):
         txn = jar.transaction_manager.get()
         txn.addAfterAbortHook(_remove_uncommitted, (stored.blob,))
         txn.addAfterCommitHook(_remove_uncommitted_unless_committed, (stored.blob,))
-    record.add(stored.id, stored)
-    registry.notify(FileAdded(stored, actor, {"name": stored.name, "sha256": stored.sha256,
-                                              "size": stored.size}))
+    container.add(stored.id, stored)
     return stored
 
 
