@@ -45,11 +45,15 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
     code = web.wait()
+    print(f"archive-run: the web server stopped ({code})", file=sys.stderr, flush=True)
     if zeo is not None:
+        print("archive-run: stopping the ZEO server", file=sys.stderr, flush=True)
         zeo.terminate()
         try:
             zeo.wait(60)
         except subprocess.TimeoutExpired:
+            print("archive-run: the ZEO server did not stop within 60 s: killed", file=sys.stderr,
+                  flush=True)
             zeo.kill()
     return code
 
