@@ -312,3 +312,33 @@ def test_archivist_files_views_downloads_and_closes(server, context, tmp_path):
     expect(page.locator("#files tbody tr")).to_have_count(1)
     assert context.request.get(inline_url.rsplit("/", 1)[0] + "/download").body() == pdf
     assert context.log.take() == []
+
+
+def test_the_menu_folds_behind_a_button_on_a_narrow_screen(server, browser, tmp_path):
+    """Ten menu entries for an administrator: on a phone-sized screen they
+    fold behind the menu button, which opens them (Bootstrap's collapse)."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(locale="vi-VN", viewport={"width": 390, "height": 844})
+    context.set_default_timeout(TIMEOUT_MS)
+    log = BrowserLog(context, server.url)
+    try:
+        page = context.new_page()
+        page.goto(server.url + "/login")
+        page.fill("form#login input[name=login]", "admin")
+        page.fill("form#login input[name=password]", ADMIN_PASSWORD)
+        page.click("form#login button[name=submit]")
+        page.wait_for_url(server.url + "/")
+        search_link = page.locator("#main-menu a.nav-link", has_text="Tìm kiếm")
+        expect(search_link).to_be_hidden()
+        expect(page.locator(".navbar-toggler")).to_be_visible()
+        page.click(".navbar-toggler")
+        page.wait_for_selector("#main-menu.show")   # the opening transition is over
+        expect(search_link).to_be_visible()
+        expect(page.locator("#main-menu a.nav-link")).to_have_count(13)  # 10 entries, VI, EN, user
+        page.screenshot(path=str(tmp_path / "menu.png"), full_page=True)
+        search_link.click()
+        page.wait_for_url(re.compile(r"/search"))
+        assert log.take() == []
+    finally:
+        context.close()
