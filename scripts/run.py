@@ -36,14 +36,21 @@ def main(argv=None):
             print("archive-run: the ZEO server did not start", file=sys.stderr)
             zeo.terminate()
             return 1
-    web = subprocess.Popen([os.path.join(BIN, "pserve"), args.config_uri])
+    children = []
 
     def forward(signum, frame):
-        if web.poll() is None:
-            web.send_signal(signum)
+        for web in children:
+            if web.poll() is None:
+                web.send_signal(signum)
 
+    # Handlers first: pserve then starts with SIGINT at its default (a
+    # KeyboardInterrupt), even when this process was started with SIGINT
+    # ignored -- as a shell does for a command run with `&` -- which pserve
+    # would otherwise inherit, and never stop on Ctrl-C.
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
+    web = subprocess.Popen([os.path.join(BIN, "pserve"), args.config_uri])
+    children.append(web)
     code = web.wait()
     print(f"archive-run: the web server stopped ({code})", file=sys.stderr, flush=True)
     if zeo is not None:

@@ -90,9 +90,12 @@ def test_archive_run_starts_zeo_and_pserve_and_stops_both(tmp_path):
     port = free_port()
     ini = write_ini(tmp_path, zeo_settings(tmp_path), {"listen": f"127.0.0.1:{port}"})
     log = open(tmp_path / "run.log", "wb")
+    # started with SIGINT ignored, as a shell starts a command run with `&`
+    # (a CI runner may too): archive-run must still stop pserve on Ctrl-C
     process = subprocess.Popen([os.path.join(BIN, "archive-run"), ini], stdout=log,
                                stderr=subprocess.STDOUT,
-                               env=dict(os.environ, ARCHIVE_ADMIN_PASSWORD=ADMIN_PASSWORD))
+                               env=dict(os.environ, ARCHIVE_ADMIN_PASSWORD=ADMIN_PASSWORD),
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     try:
         deadline = time.time() + 90
         while True:
