@@ -9,13 +9,12 @@ view the object, evaluated through the same ACLs as the views, so a search
 filters on it before counting, faceting and highlighting.
 """
 import logging
-import zipfile
-from xml.etree import ElementTree
 
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
 from pyramid.location import lineage
 
 from archive.digitise import file_text
+from archive.digitise.engine import XML_TEXT, zip_xml_text
 from archive.resources import Dossier, Record
 from archive.security import VIEW
 
@@ -160,8 +159,8 @@ def extract_text(stored):
         with stored.blob.open("r") as fh:
             if stored.media_type == "application/pdf":
                 return _pdf_text(fh)
-            if stored.media_type in _XML_TEXT:
-                return _zip_xml_text(fh, _XML_TEXT[stored.media_type])
+            if stored.media_type in XML_TEXT:
+                return zip_xml_text(fh, XML_TEXT[stored.media_type])
     except Exception:  # a broken file is kept; it just adds no text
         log.info("no text from file %s (%s)", stored.id, stored.name, exc_info=True)
     return ""
@@ -172,26 +171,3 @@ def _pdf_text(fh):
 
     reader = PdfReader(fh, strict=False)
     return "\n".join((page.extract_text() or "") for page in reader.pages[:500])
-
-
-_XML_TEXT = {
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ("word/document.xml",),
-    "application/vnd.oasis.opendocument.text": ("content.xml",),
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ("xl/sharedStrings.xml",),
-}
-
-
-def _zip_xml_text(fh, members):
-    out = []
-    with zipfile.ZipFile(fh) as archive:
-        for name in members:
-            if name not in archive.namelist():
-                continue
-            root = ElementTree.fromstring(archive.read(name))
-            for element in root.iter():
-                # paragraphs (DOCX w:p, ODT text:p / text:h) and shared strings (XLSX si)
-                if element.tag.rsplit("}", 1)[-1] in ("p", "h", "si"):
-                    text = "".join(element.itertext()).strip()
-                    if text:
-                        out.append(text)
-    return "\n".join(out)

@@ -299,11 +299,14 @@ def _clean(text):
     return re.sub(r"[ \t]+\n", "\n", text).strip()
 
 
-def office_text(path, media_type):
+def zip_xml_text(source, members):
+    """The text of the paragraphs (DOCX w:p, ODT text:p / text:h) and shared
+    strings (XLSX si) of the XML ``members`` of a zip file (a path or a
+    binary file object), one per line."""
     out = []
-    with zipfile.ZipFile(path) as archive:
+    with zipfile.ZipFile(source) as archive:
         names = set(archive.namelist())
-        for name in XML_TEXT[media_type]:
+        for name in members:
             if name not in names:
                 continue
             root = ElementTree.fromstring(archive.read(name))
@@ -312,7 +315,11 @@ def office_text(path, media_type):
                     text = "".join(element.itertext()).strip()
                     if text:
                         out.append(text)
-    return _clean("\n".join(out))
+    return "\n".join(out)
+
+
+def office_text(path, media_type):
+    return _clean(zip_xml_text(path, XML_TEXT[media_type]))
 
 
 _WCONF = re.compile(r"x_wconf\s+(\d+)")
