@@ -236,7 +236,7 @@ def scan_pdf(pages):
 
 def processes_with(marker):
     """The ids of the processes with ``marker`` (the work directories of this
-    test's jobs) in their command line: OCRmyPDF and its Tesseracts."""
+    test's jobs) in their command line: the Tesseracts (or OCRmyPDF) of the OCR run."""
     pids = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit() or int(pid) == os.getpid():
@@ -252,8 +252,8 @@ def processes_with(marker):
 
 
 def kill_leftovers(marker):
-    """SIGKILL what the killed worker may have left running (OCRmyPDF runs in
-    a session of its own)."""
+    """SIGKILL what the killed worker may have left running (the OCR
+    processes run in sessions of their own)."""
     for pid in processes_with(marker):
         try:
             os.kill(pid, signal.SIGKILL)
@@ -275,7 +275,7 @@ def test_kill_9_of_a_worker_mid_ocr_job_makes_one_rendition(tmp_path):
         api = Api(client, api_token(client, "admin", ADMIN_PASSWORD))
         api.post("/api/v1/fonds", FONDS)
         dossier_id = api.post(f"/api/v1/fonds/{FONDS['code']}/dossiers", DOSSIER).json["id"]
-        pdf = scan_pdf(2)
+        pdf = scan_pdf(12)   # long enough a job to be killed in its middle
         record = api.file_record(dossier_id, RECORD, [("bản quét.pdf", pdf)]).json
         record_id, original_id = record["id"], record["files"][0]["id"]
 
@@ -297,11 +297,11 @@ def test_kill_9_of_a_worker_mid_ocr_job_makes_one_rendition(tmp_path):
                     "error": j.error}
 
         first = cluster.start_worker("--threads", "1")
-        # in the middle of the job: OCRmyPDF has read at least one page
+        # in the middle of the job: Tesseract is reading the pages
         poll(lambda: cluster.write(job)["state"] == "running", 60, 0.2)
         work = str(tmp_path / "var" / "tmp")
-        poll(lambda: processes_with(work), 60, 0.1)   # OCRmyPDF is at work
-        time.sleep(2)
+        poll(lambda: processes_with(work), 60, 0.1)   # Tesseract is at work
+        time.sleep(0.5)
         assert processes_with(work)
         first.send_signal(signal.SIGKILL)
         assert first.wait(10) == -signal.SIGKILL

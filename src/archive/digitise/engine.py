@@ -24,7 +24,6 @@ import logging
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -34,6 +33,7 @@ from xml.etree import ElementTree
 
 from ..i18n import _
 from . import errors
+from .proc import die_with_parent, kill_group
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,7 @@ class Options:
     max_pages: int = 2000
     default_dpi: int = 300         # for images that do not say their resolution
     timeout: int = 120             # seconds a page (a file gets pages x this + 300 s)
+    rotate_threshold: float = 2.0  # Tesseract's orientation confidence needed to turn a page
 
     @classmethod
     def from_settings(cls, settings):
@@ -79,6 +80,7 @@ class Options:
             max_pages=int(get("archive.ocr.max_pages") or cls.max_pages),
             default_dpi=int(get("archive.ocr.default_dpi") or cls.default_dpi),
             timeout=int(get("archive.ocr.timeout") or cls.timeout),
+            rotate_threshold=float(get("archive.ocr.rotate_threshold") or cls.rotate_threshold),
         )
 
     @property
@@ -326,8 +328,7 @@ _WCONF = re.compile(r"x_wconf\s+(\d+)")
 
 
 def hocr_page(path):
-    """(text, confidence) of one page of Tesseract's hOCR: the words line by
-    line, and the mean word confidence (0-100; None without words)."""
+    """(text, confidence) of one page of Tesseract's hOCR file."""
     with open(path, "rb") as fh:
         data = fh.read()
     try:
@@ -335,6 +336,12 @@ def hocr_page(path):
     except ElementTree.ParseError:
         confs = [int(c) for c in _WCONF.findall(data.decode("utf-8", "replace"))]
         return "", (sum(confs) / len(confs) if confs else None)
+    return hocr_text(root)
+
+
+def hocr_text(root):
+    """(text, confidence) of an hOCR page (or document) element: the words
+    line by line, and the mean word confidence (0-100; None without words)."""
     lines, confs = [], []
     for element in root.iter():
         cls = element.get("class", "")
@@ -360,20 +367,27 @@ def hocr_page(path):
 
 # --------------------------------------------------------------------------- OCRmyPDF
 
-@functools.lru_cache(maxsize=1)
-def engine_versions():
+def _version(module):
     try:
-        import ocrmypdf
-
-        version = ocrmypdf.__version__
+        return __import__(module).__version__
     except Exception:
-        version = "?"
+        return "?"
+
+
+@functools.lru_cache(maxsize=1)
+def tesseract_version():
     try:
         out = subprocess.run(["tesseract", "--version"], capture_output=True, text=True, timeout=30)
-        tess = (out.stdout or out.stderr).split("\n", 1)[0].strip()
+        return (out.stdout or out.stderr).split("\n", 1)[0].strip()
     except Exception:
-        tess = "tesseract ?"
-    return f"OCRmyPDF {version}; {tess}"
+        return "tesseract ?"
+
+
+def engine_versions(path="ocrmypdf"):
+    """What read the file: OCRmyPDF, or (scans) Tesseract and pikepdf."""
+    if path == "scan":
+        return f"{tesseract_version()}; pikepdf {_version('pikepdf')} (PDF/A-2b)"
+    return f"OCRmyPDF {_version('ocrmypdf')}; {tesseract_version()}"
 
 
 def ocrmypdf_command(source, output, options, facts):
@@ -406,7 +420,7 @@ def run_ocrmypdf(source, output, workdir, options, facts, progress=None):
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(ocrmypdf_command(source, output, options, facts), env=env,
                                    stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True, preexec_fn=_die_with_parent)
+                                   start_new_session=True, preexec_fn=die_with_parent)
         try:
             done_before = -1
             while True:
@@ -416,7 +430,7 @@ def run_ocrmypdf(source, output, workdir, options, facts, progress=None):
                 except subprocess.TimeoutExpired:
                     pass
                 if time.monotonic() - started > limit:
-                    _kill(process)
+                    kill_group(process)
                     raise errors.OcrTimeout(mapping={"seconds": limit})
                 if progress is not None and total:
                     done = len(glob.glob(os.path.join(tmp, "ocrmypdf.io.*", "*_ocr_hocr.hocr")))
@@ -424,40 +438,12 @@ def run_ocrmypdf(source, output, workdir, options, facts, progress=None):
                         done_before = done
                         progress(min(done, total), total)
         except BaseException:
-            _kill(process)
+            kill_group(process)
             raise
     with open(log_path, "rb") as fh:
         text = fh.read().decode("utf-8", "replace")
     folders = glob.glob(os.path.join(tmp, "ocrmypdf.io.*"))
     return process.returncode, (folders[0] if folders else None), text
-
-
-def _load_prctl():
-    try:
-        import ctypes
-        return ctypes.CDLL("libc.so.6", use_errno=True).prctl
-    except (OSError, AttributeError):  # not Linux
-        return None
-
-
-_PRCTL = _load_prctl()
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent():
-    """In the OCRmyPDF child, before exec: be killed when the worker dies (a
-    worker killed with kill -9 leaves no OCR running; its job runs again)."""
-    if _PRCTL is not None:
-        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-def _kill(process):
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, 9)
-        except OSError:
-            process.kill()
-        process.wait()
 
 
 def _refusal(log_text):
@@ -522,6 +508,9 @@ def _ocr(path, facts, workdir, options, result, progress):
         source = _to_rgb(path, workdir)
     output = os.path.join(workdir, "rendition.pdf")
     ocr_started = time.monotonic()
+    if not any(has_text) and _scan(source, facts, workdir, options, result, progress, output):
+        result.ocr_seconds = time.monotonic() - ocr_started
+        return
     code, folder, log_text = run_ocrmypdf(source, output, workdir, options, facts, progress)
     result.ocr_seconds = time.monotonic() - ocr_started
     result.engine = engine_versions()
@@ -566,3 +555,29 @@ def _ocr(path, facts, workdir, options, result, progress):
     result.method = kinds.pop() if len(kinds) == 1 else "mixed"
     if folder and not os.environ.get("ARCHIVE_OCR_KEEP"):  # kept only when debugging
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _scan(source, facts, workdir, options, result, progress, output):
+    """A plain scan through ``scans`` (True), or False for OCRmyPDF."""
+    from .scans import ScanRun, Unsuitable
+
+    media_type = PDF if facts.kind == "pdf" else "image"
+    run = ScanRun(source, media_type, facts, options, workdir, hocr_text, progress)
+    try:
+        pages = run.run(output)
+    except Unsuitable as exc:
+        log.info("not a plain scan, OCRmyPDF takes it: %s", exc)
+        return False
+    finally:
+        if not os.environ.get("ARCHIVE_OCR_KEEP"):  # kept only when debugging
+            shutil.rmtree(run.folder, ignore_errors=True)
+    result.engine = engine_versions("scan")
+    for number, (text, confidence) in enumerate(pages, start=1):
+        flagged = confidence is not None and confidence < options.review_threshold
+        result.pages.append(Page(number, text, confidence, "ocr", flagged))
+    result.ocr_pages = len(pages)
+    result.method = "ocr"
+    result.rendition_path = output
+    result.rendition_status = "done"
+    result.rendition_pdfa = True
+    return True
