@@ -213,7 +213,7 @@ def run_pipeline(workdir, pdfs, threads):
             waiting = dict(records)
             failed = []
             while waiting:
-                time.sleep(0.5)
+                time.sleep(0.2)
                 for record_id, numbers in list(waiting.items()):
                     status, answer = request(server, "GET", f"/api/v1/records/{record_id}", token)
                     state = answer.get("text_status")

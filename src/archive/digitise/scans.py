@@ -7,9 +7,10 @@ itself (``bench/ocr.py``):
 
 - the page images are read out of the PDF as they are (no rasterising) and
   handed to Tesseract as uncompressed TIFF with their resolution;
-- one ``tesseract`` process per core reads a list of pages, so its models are
-  loaded once, and writes hOCR (the text, word confidences, line geometry)
-  and a text-only PDF (``textonly_pdf``) in the same pass;
+- one ``tesseract`` process per core reads a list of pages (a chunk), so its
+  models are loaded once per chunk, and writes hOCR (the text, word
+  confidences, line geometry) and a text-only PDF (``textonly_pdf``) in the
+  same pass;
 - orientation and skew come from that pass: a page whose lines stand upright
   or whose confidence is low gets Tesseract's orientation detection
   (``--psm 0``) and, when that says so, a second pass on the turned image,
@@ -157,72 +158,94 @@ def extract_page(image, matrix, turn, out_path):
 
 # --------------------------------------------------------------------------- Tesseract
 
-def run_tesseract(images, workdir, tag, options, progress=None, deadline=None):
-    """OCR ``images`` (paths) with one Tesseract process per core, each
-    reading a list of pages.  Returns, per image, (hOCR page element, path
-    of the text-only PDF, page index in it)."""
-    from xml.etree import ElementTree
+class Reader:
+    """Tesseract over chunks of pages, one process per core.
 
-    if not images:
-        return []
-    count = max(1, min(options.cores, len(images)))
-    env = dict(os.environ, OMP_THREAD_LIMIT="1")
-    runs = []
-    for index in range(count):
-        mine = list(range(index, len(images), count))
-        listing = os.path.join(workdir, f"{tag}-{index}.txt")
-        with open(listing, "w", encoding="utf-8") as fh:
-            fh.write("".join(images[i] + "\n" for i in mine))
-        base = os.path.join(workdir, f"{tag}-{index}")
+    Each process reads a list of up to ``CHUNK`` page images (its models
+    loaded once) and writes hOCR and a text-only PDF.  The images of the next
+    chunk are written while the running chunks are read, and a chunk's
+    images can go as soon as it is read: a 2,000-page file never has more
+    than a few chunks of images on disk."""
+
+    CHUNK = 8
+
+    def __init__(self, options, workdir, deadline, limit):
+        self.options, self.workdir = options, workdir
+        self.deadline, self.limit = deadline, limit
+        self.runs = 0
+
+    def read(self, pages, prepare, done, progress=None):
+        """``prepare(page)`` writes a page's image and returns its path;
+        ``done(page, hocr_page_element, text_pdf_path, index_in_it)`` takes
+        each result.  Raises ``Unsuitable`` if Tesseract fails."""
+        cores = max(1, self.options.cores)
+        size = max(1, min(self.CHUNK, -(-len(pages) // cores)))
+        pending = [pages[i:i + size] for i in range(0, len(pages), size)]
+        pending.reverse()
+        running, finished = [], 0
+        try:
+            while pending or running:
+                while pending and len(running) < cores:
+                    running.append(self._start(pending.pop(), prepare))
+                if time.monotonic() > self.deadline:
+                    raise errors.OcrTimeout(mapping={"seconds": self.limit})
+                still = []
+                for run in running:
+                    if run["process"].poll() is None:
+                        still.append(run)
+                    else:
+                        self._finish(run, done)
+                        finished += len(run["pages"])
+                running = still
+                if progress is not None:
+                    progress(finished + sum(_started(run) for run in running))
+                if running and len(still) == len(running):
+                    time.sleep(0.1)
+        except BaseException:
+            for run in running:
+                kill_group(run["process"])
+                run["log"].close()
+            raise
+
+    def _start(self, chunk, prepare):
+        self.runs += 1
+        base = os.path.join(self.workdir, f"tesseract-{self.runs:05d}")
+        with open(base + ".txt", "w", encoding="utf-8") as fh:
+            fh.write("".join(prepare(page) + "\n" for page in chunk))
         log_file = open(base + ".log", "wb")
         process = subprocess.Popen(
-            ["tesseract", listing, base, "-l", options.languages, "-c", "textonly_pdf=1", "hocr", "pdf"],
-            env=env, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=die_with_parent)
-        runs.append((mine, base, process, log_file))
-    try:
-        while any(process.poll() is None for _m, _b, process, _l in runs):
-            if deadline is not None and time.monotonic() > deadline:
-                raise errors.OcrTimeout(mapping={"seconds": int(deadline - time.monotonic())})
-            if progress is not None:
-                progress(_pages_done(runs))
-            time.sleep(0.25)
-    except BaseException:
-        for _m, _b, process, _l in runs:
-            kill_group(process)
-        raise
-    finally:
-        for _m, _b, _p, log_file in runs:
-            log_file.close()
-    out = [None] * len(images)
-    for mine, base, process, _log in runs:
-        if process.returncode != 0:
-            raise Unsuitable(f"tesseract exited with {process.returncode}: {_tail(base + '.log')}")
+            ["tesseract", base + ".txt", base, "-l", self.options.languages,
+             "-c", "textonly_pdf=1", "hocr", "pdf"],
+            env=dict(os.environ, OMP_THREAD_LIMIT="1"), stdout=log_file, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=die_with_parent)
+        return {"pages": chunk, "base": base, "process": process, "log": log_file}
+
+    def _finish(self, run, done):
+        from xml.etree import ElementTree
+
+        run["log"].close()
+        base = run["base"]
+        if run["process"].returncode != 0:
+            raise Unsuitable(f"tesseract exited with {run['process'].returncode}: {_tail(base + '.log')}")
         try:
             root = ElementTree.parse(base + ".hocr").getroot()
         except (OSError, ElementTree.ParseError) as exc:
             raise Unsuitable(f"hOCR unreadable: {exc}")
-        pages = [el for el in root.iter() if el.get("class") == "ocr_page"]
-        if len(pages) != len(mine):
-            raise Unsuitable(f"hOCR has {len(pages)} pages for {len(mine)}")
-        for position, (image_index, element) in enumerate(zip(mine, pages)):
-            out[image_index] = (element, base + ".pdf", position)
-    return out
+        found = [el for el in root.iter() if el.get("class") == "ocr_page"]
+        if len(found) != len(run["pages"]):
+            raise Unsuitable(f"hOCR has {len(found)} pages for {len(run['pages'])}")
+        for index, (page, element) in enumerate(zip(run["pages"], found)):
+            done(page, element, base + ".pdf", index)
 
 
-def _pages_done(runs):
-    done = 0
-    for mine, base, process, _log in runs:
-        if process.poll() is not None:
-            done += len(mine)
-            continue
-        try:
-            with open(base + ".log", "rb") as fh:
-                started = fh.read().count(b"Page ")
-        except OSError:
-            started = 0
-        done += max(0, started - 1)
-    return done
+def _started(run):
+    """Pages of a running chunk read so far (Tesseract says "Page N" as it
+    starts each)."""
+    try:
+        with open(run["base"] + ".log", "rb") as fh:
+            return max(0, fh.read().count(b"Page ") - 1)
+    except OSError:
+        return 0
 
 
 def _tail(path):
@@ -313,8 +336,8 @@ class ScanRun:
         import pikepdf
 
         os.makedirs(self.folder, exist_ok=True)
-        total = self.facts.page_count or 0
-        deadline = time.monotonic() + self.options.timeout * max(1, total) + 300
+        limit = self.options.timeout * max(1, self.facts.page_count or 0) + 300
+        reader = Reader(self.options, self.workdir, time.monotonic() + limit, limit)
         source = base_pdf(self.path, self.media_type, self.facts, self.options, self.workdir)
         try:
             pdf = pikepdf.open(source)
@@ -322,26 +345,34 @@ class ScanRun:
             raise Unsuitable(f"pikepdf: {exc}")
         with pdf:
             pages = []
-            for number, page in enumerate(pdf.pages, start=1):
-                image, matrix = image_placement(page)
-                turn = page_rotation(page)
-                path = os.path.join(self.folder, f"{number:06d}.tif")
-                size, dpi = extract_page(image, matrix, turn, path)
-                pages.append({"image": image, "matrix": matrix, "turn": turn, "path": path,
-                              "dpi": dpi})
-            report = (lambda done: self.progress(min(done, len(pages)), len(pages))) \
-                if self.progress and pages else None
-            read = run_tesseract([p["path"] for p in pages], self.workdir, "ocr", self.options,
-                                 report, deadline)
-            for page, found in zip(pages, read):
-                page["hocr"], page["text_pdf"], page["text_index"] = found
-                page["text"], page["confidence"] = self.read_page(found[0])
-                page["upright"], slope = line_geometry(found[0])
-                page["skew"], page["levelled"] = deskew_angle(slope), False
-            self._second_pass(pages, deadline)
+            for number, page_obj in enumerate(pdf.pages, start=1):
+                image, matrix = image_placement(page_obj)   # every page, before any OCR
+                pages.append({"number": number, "image": image, "matrix": matrix,
+                              "turn": page_rotation(page_obj),
+                              "path": os.path.join(self.folder, f"{number:06d}.tif")})
+            def report(done):
+                self.progress(min(done, len(pages)), len(pages))
+            reader.read(pages, self._extract, self._first_read,
+                        report if self.progress is not None else None)
+            self._second_pass(reader, pages)
             self._compose(pdf, pages)
             self._save_pdfa(pdf, output)
         return [(p["text"], p["confidence"]) for p in pages]
+
+    @staticmethod
+    def _extract(page):
+        page["size"], page["dpi"] = extract_page(page["image"], page["matrix"], page["turn"],
+                                                 page["path"])
+        return page["path"]
+
+    def _first_read(self, page, element, text_pdf, index):
+        text, confidence = self.read_page(element)
+        upright, slope = line_geometry(element)
+        page.update(hocr=element, text_pdf=text_pdf, text_index=index, text=text,
+                    confidence=confidence, upright=upright, skew=deskew_angle(slope), levelled=False)
+        if not self._doubtful(page) and abs(page["skew"]) < LEVEL_BEFORE_OCR:
+            os.remove(page["path"])   # read well: its image is no longer needed
+            page["path"] = None
 
     def _doubtful(self, page):
         """Lines standing upright, or a low confidence: maybe turned."""
@@ -356,45 +387,54 @@ class ScanRun:
         words on lying lines (a page read sideways scores low)."""
         return (confidence or 0) * (1 - upright_share)
 
-    def _second_pass(self, pages, deadline):
+    def _second_pass(self, reader, pages):
         """Read again, from a better image, the pages that seem turned (as
         Tesseract's orientation detection says) or skewed by a degree or
         more (levelled); keep the pass that read better."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        kept = [page for page in pages if page["path"] is not None]
+        doubtful = [page for page in kept if self._doubtful(page)]
+        with ThreadPoolExecutor(max(1, self.options.cores)) as pool:   # one detection per core
+            found = dict(zip((p["number"] for p in doubtful),
+                             pool.map(lambda p: detect_orientation(p["path"], self.options), doubtful)))
         retry = []
-        for page in pages:
-            turn = 0
-            if self._doubtful(page):
-                turn, confidence = detect_orientation(page["path"], self.options)
-                if confidence < self.options.rotate_threshold:
-                    turn = 0
+        for page in kept:
+            turn, confidence = found.get(page["number"], (0, 0.0))
+            if confidence < self.options.rotate_threshold:
+                turn = 0
             skew = 0.0 if turn else page["skew"]
-            if turn == 0 and abs(skew) < LEVEL_BEFORE_OCR:
-                continue
-            better = page["path"].replace(".tif", "-2.tif")
-            with Image.open(page["path"]) as im:
-                if turn:
-                    im = im.transpose(TRANSPOSE[turn])
-                else:
-                    if im.mode == "1":
-                        im = im.convert("L")
-                    white = 255 if im.mode == "L" else (255, 255, 255)
-                    im = im.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=white)
-                im.save(better, "TIFF", dpi=(page["dpi"],) * 2)
-            retry.append((page, turn, skew, better))
-        if not retry:
+            if turn or abs(skew) >= LEVEL_BEFORE_OCR:
+                page["again"] = (turn, skew)
+                retry.append(page)
+        if retry:
+            reader.read(retry, self._better_image, self._second_read)
+
+    @staticmethod
+    def _better_image(page):
+        turn, skew = page["again"]
+        better = page["path"].replace(".tif", "-2.tif")
+        with Image.open(page["path"]) as im:
+            if turn:
+                im = im.transpose(TRANSPOSE[turn])
+            else:
+                if im.mode == "1":
+                    im = im.convert("L")
+                white = 255 if im.mode == "L" else (255, 255, 255)
+                im = im.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=white)
+            im.save(better, "TIFF", dpi=(page["dpi"],) * 2)
+        return better
+
+    def _second_read(self, page, element, text_pdf, index):
+        text, confidence = self.read_page(element)
+        upright, slope = line_geometry(element)
+        if self._score(upright, confidence) <= self._score(page["upright"], page["confidence"]):
             return
-        read = run_tesseract([r[3] for r in retry], self.workdir, "again", self.options,
-                             deadline=deadline)
-        for (page, turn, skew, _path), found in zip(retry, read):
-            text, confidence = self.read_page(found[0])
-            upright, slope = line_geometry(found[0])
-            if self._score(upright, confidence) <= self._score(page["upright"], page["confidence"]):
-                continue
-            page.update(hocr=found[0], text_pdf=found[1], text_index=found[2], text=text,
-                        confidence=confidence, upright=upright,
-                        turn=(page["turn"] + turn) % 360,
-                        # a levelled image's text lies level: over the levelled page
-                        skew=skew if not turn else deskew_angle(slope), levelled=not turn)
+        turn, skew = page["again"]
+        page.update(hocr=element, text_pdf=text_pdf, text_index=index, text=text,
+                    confidence=confidence, upright=upright, turn=(page["turn"] + turn) % 360,
+                    # a levelled image's text lies level: over the levelled page
+                    skew=deskew_angle(slope) if turn else skew, levelled=not turn)
 
     def _compose(self, pdf, pages):
         import pikepdf
