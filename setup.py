@@ -46,6 +46,12 @@ REQUIRES = [
     # OCR of scans into PDF/A-2b renditions with a text layer (drives Debian's
     # tesseract and ghostscript); the reference tool for the job.
     "ocrmypdf==17.13.0",
+    # Plain scans (archive.digitise.scans): pikepdf reads the page pictures, lays
+    # Tesseract's text over the pages, and writes and validates PDF/A-2b
+    # (pikepdf.pdfa, its "pdfa" extra); img2pdf puts image files into a PDF
+    # without re-encoding them.  Both are OCRmyPDF's own libraries.
+    "pikepdf[pdfa]==10.18.0",
+    "img2pdf==0.6.3",
     # Transfer packages to the historical archive: the Library of Congress'
     # reference implementation of BagIt (RFC 8493).
     "bagit==1.9.0",

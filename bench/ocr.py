@@ -16,8 +16,10 @@ cores busy:
    stops when the text of every file is found through ``GET
    /api/v1/search`` -- the whole pipeline: upload through the HTTP API
    (``POST /api/v1/dossiers/{id}/records``, one document per file) -> the
-   ``ocr`` job -> OCRmyPDF + Tesseract ``vie+eng`` -> PDF/A-2b rendition and
-   per-page text stored -> the document queued for the index -> indexed.
+   ``ocr`` job -> Tesseract ``vie+eng``, one pass per page, and the PDF/A-2b
+   rendition made and validated by pikepdf (``archive.digitise.scans``: these
+   PDFs are plain scans) -> per-page text stored -> the document queued for
+   the index -> indexed.
 2. **Bare tesseract** (the limit): ``tesseract PAGE.png stdout -l vie+eng``
    on the same pages as lossless PNGs, one page per process, 2 processes at
    a time, ``OMP_THREAD_LIMIT=1``.  Target: ours >= 0.75 x its pages/min.
@@ -306,7 +308,7 @@ def main(argv=None):
     try:
         from archive.digitise.engine import engine_versions
 
-        versions = engine_versions()
+        versions = f"ours: {engine_versions('scan')}; peer: {engine_versions()}"
     except Exception:
         versions = "?"
     say(f"OCR benchmark: {args.pages} pages, {args.pages_per_file} per file, "
@@ -318,7 +320,7 @@ def main(argv=None):
     say(f"rendered {len(pngs)} pages into {len(pdfs)} PDFs in "
         f"{time.perf_counter() - started:.1f} s")
     try:
-        say("1/3 ours: upload -> job -> OCRmyPDF -> rendition + text -> search index ...")
+        say("1/3 ours: upload -> job -> Tesseract -> PDF/A rendition + text -> search index ...")
         ours = run_pipeline(workdir, pdfs, args.worker_threads)
         say(f"    {ours.seconds:.1f} s")
         say("2/3 bare tesseract, 2 processes, one page each ...")

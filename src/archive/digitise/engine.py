@@ -5,10 +5,13 @@ page by page, OCR what has no text, make the PDF/A-2b rendition.
 ``ocr`` job and can be called on its own (tests, benchmarks).  It never
 writes to ``path``: the original stays byte-identical.
 
-One OCRmyPDF run does everything for a scan or a PDF: Tesseract (``vie+eng``)
-on every page without text, one page per core (``OMP_THREAD_LIMIT=1``, ``--jobs``
-= cores), pages turned upright and deskewed, PDF/A-2b output with an invisible
-text layer.  The confidence of each page comes from that same run: OCRmyPDF
+A plain scan (every page one picture: scanner output, image files) goes
+through ``scans``: one Tesseract pass per page, the text grafted onto the
+untouched page, PDF/A-2b written and validated by pikepdf.  Every other
+PDF goes through one OCRmyPDF run: Tesseract (``vie+eng``) on every page
+without text, one page per core (``OMP_THREAD_LIMIT=1``, ``--jobs`` = cores),
+pages turned upright and deskewed, PDF/A-2b output with an invisible text
+layer.  The confidence of each page comes from that same run: OCRmyPDF
 feeds Tesseract's hOCR (words with ``x_wconf``) to its renderer; run with
 ``--keep-temporary-files`` and ``TMPDIR`` set to our work directory, those
 hOCR files stay there for us to read (no second OCR pass).  Pages that already

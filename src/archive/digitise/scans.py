@@ -182,7 +182,7 @@ class Reader:
         size = max(1, min(self.CHUNK, -(-len(pages) // cores)))
         pending = [pages[i:i + size] for i in range(0, len(pages), size)]
         pending.reverse()
-        running, finished = [], 0
+        running, finished, reported = [], 0, -1
         try:
             while pending or running:
                 while pending and len(running) < cores:
@@ -198,7 +198,10 @@ class Reader:
                         finished += len(run["pages"])
                 running = still
                 if progress is not None:
-                    progress(finished + sum(_started(run) for run in running))
+                    now = finished + sum(_started(run) for run in running)
+                    if now != reported:
+                        reported = now
+                        progress(now)
                 if running and len(still) == len(running):
                     time.sleep(0.1)
         except BaseException:
