@@ -8,11 +8,12 @@ PO      := $(wildcard $(LOCALES)/*/LC_MESSAGES/*.po)
 MO      := $(PO:.po=.mo)
 # Debian packages: a font with Vietnamese glyphs (sample scans, PDF reports),
 # Tesseract with Vietnamese and English, ghostscript (PDF/A), pngquant and
-# unpaper (OCRmyPDF's optimisers), poppler-utils (pdftotext) for running;
-# Debian's chromium for the end-to-end browser tests, LibreOffice Calc to
-# check that XLSX reports open.
-DEBS_RUN  := fonts-dejavu-core tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng ghostscript pngquant unpaper poppler-utils
-DEBS_TEST := $(DEBS_RUN) chromium libreoffice-calc-nogui
+# unpaper (OCRmyPDF's optimisers), poppler-utils (pdftotext), LibreOffice
+# Writer and Calc without GUI (PDF/A renditions of DOCX, ODT and XLSX; the
+# tests also open XLSX reports with Calc) for running; Debian's chromium for
+# the end-to-end browser tests.
+DEBS_RUN  := fonts-dejavu-core tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng ghostscript pngquant unpaper poppler-utils libreoffice-writer-nogui libreoffice-calc-nogui
+DEBS_TEST := $(DEBS_RUN) chromium
 
 .PHONY: run test setup stop debs-run debs-test clean catalogues catalogues-update pot
 

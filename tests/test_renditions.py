@@ -6,7 +6,8 @@ and the store phase's renditions.
   layer (pdftotext finds the words), the original's bytes and SHA-256 are
   unchanged (veraPDF cannot be installed here: no Java package source);
 - a born-digital PDF: text read from its text layer, no OCR;
-- DOCX: text extracted, no rendition ("not_needed", with the reason);
+- DOCX, ODT, XLSX: text extracted, and a PDF/A-2b rendition by LibreOffice
+  (confirmed by pikepdf's validator); none, with the reason, without it;
 - multi-page TIFF and JPEG without a resolution;
 - storing the same result twice makes one rendition (role "rendition",
   ``source`` = the original).
@@ -111,25 +112,113 @@ def test_born_digital_pdf_text_without_ocr(tmp_path):
 
 
 def docx(paragraphs):
+    """A small but complete DOCX (content types, package relations, body)."""
     body = "".join(f"<w:p><w:r><w:t>{p}</w:t></w:r></w:p>" for p in paragraphs)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.'
-                         'openxmlformats.org/package/2006/content-types"/>')
+        archive.writestr("[Content_Types].xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+            'package/2006/content-types"><Default Extension="rels" ContentType="application/'
+            'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType='
+            '"application/xml"/><Override PartName="/word/document.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'))
+        archive.writestr("_rels/.rels", (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats'
+            '.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
+            'openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+            'Target="word/document.xml"/></Relationships>'))
         archive.writestr("word/document.xml", '<?xml version="1.0" encoding="UTF-8"?><w:document '
                          'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
                          f"<w:body>{body}</w:body></w:document>")
     return out.getvalue()
 
 
-def test_docx_text_extracted_no_rendition(tmp_path):
-    path = write(tmp_path, "to-trinh.docx",
-                 docx(["Tờ trình về việc thành lập hội đồng", "xác định giá trị tài liệu"]))
-    result = engine.process(path, engine.DOCX, str(tmp_path), engine.Options())
+def odt(paragraphs):
+    body = "".join(f"<text:p>{p}</text:p>" for p in paragraphs)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")
+        archive.writestr("META-INF/manifest.xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:'
+            'names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry '
+            'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/>'
+            '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+            '</manifest:manifest>'))
+        archive.writestr("content.xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:'
+            'names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:'
+            'xmlns:text:1.0" office:version="1.2"><office:body><office:text>'
+            f"{body}</office:text></office:body></office:document-content>"))
+    return out.getvalue()
+
+
+def pdf_text(path):
+    return subprocess.run(["pdftotext", path, "-"], capture_output=True, text=True, check=True).stdout
+
+
+def assert_pdfa_2b(path):
+    import pikepdf
+    import pikepdf.pdfa
+
+    with pikepdf.open(path) as pdf:
+        meta = pdf.open_metadata()
+        assert meta.get("pdfaid:part") == "2" and meta.get("pdfaid:conformance") == "B"
+        report = pikepdf.pdfa.check(pdf, "2b")
+        assert report.verdict == "pass", report.summary()
+
+
+@pytest.mark.parametrize("kind", ["docx", "odt"])
+def test_office_document_text_and_pdfa_rendition(tmp_path, kind):
+    """Text extracted without OCR, and LibreOffice's PDF/A-2b export,
+    confirmed by pikepdf's validator, with the words and their tone marks."""
+    lines = ["Tờ trình về việc thành lập hội đồng", "xác định giá trị tài liệu"]
+    data, media_type = (docx(lines), engine.DOCX) if kind == "docx" else (odt(lines), engine.ODT)
+    path = write(tmp_path, f"to-trinh.{kind}", data)
+    before = sha256(path)
+    result = engine.process(path, media_type, str(tmp_path), engine.Options())
     assert result.status == "done" and result.method == "extract"
-    assert result.pages[0].text == "Tờ trình về việc thành lập hội đồng\nxác định giá trị tài liệu"
+    assert result.pages[0].text == "\n".join(lines)
+    assert result.rendition_status == "done" and result.rendition_pdfa is True, result.rendition_note
+    assert_pdfa_2b(result.rendition_path)
+    assert "hội đồng" in pdf_text(result.rendition_path)
+    assert "LibreOffice" in result.engine and sha256(path) == before
+
+
+def test_xlsx_rendition(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["Mã hồ sơ", "Tiêu đề"])
+    book.active.append(["01.HC", "Hồ sơ đăng ký hộ tịch năm 2024"])
+    out = io.BytesIO()
+    book.save(out)
+    path = write(tmp_path, "bang-ke.xlsx", out.getvalue())
+    result = engine.process(path, engine.XLSX, str(tmp_path), engine.Options())
+    assert "đăng ký hộ tịch" in result.pages[0].text
+    assert result.rendition_status == "done" and result.rendition_pdfa is True
+    assert "đăng ký hộ tịch" in pdf_text(result.rendition_path)
+
+
+def test_office_document_without_converter_keeps_its_text(tmp_path):
+    path = write(tmp_path, "to-trinh.docx", docx(["Tờ trình về việc thành lập hội đồng"]))
+    result = engine.process(path, engine.DOCX, str(tmp_path), engine.Options(office_renditions=False))
+    assert result.status == "done" and result.pages[0].text == "Tờ trình về việc thành lập hội đồng"
     assert result.rendition_status == "not_needed" and result.rendition_path is None
     assert "PDF/A" in str(result.rendition_note)
+
+
+def test_office_document_libreoffice_cannot_open(tmp_path):
+    """A DOCX whose package LibreOffice cannot load (no relations): the text
+    is still read; the rendition failed, with the reason."""
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as archive:
+        archive.writestr("word/document.xml", '<?xml version="1.0"?><w:document xmlns:w="http://'
+                         'schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r>'
+                         '<w:t>Biên bản bàn giao</w:t></w:r></w:p></w:body></w:document>')
+    path = write(tmp_path, "bien-ban.docx", data.getvalue())
+    result = engine.process(path, engine.DOCX, str(tmp_path), engine.Options())
+    assert result.status == "done" and result.pages[0].text == "Biên bản bàn giao"
+    assert result.rendition_status == "failed" and "LibreOffice" in str(result.rendition_note)
 
 
 def test_multipage_tiff_and_jpeg_without_resolution(tmp_path):

@@ -34,6 +34,8 @@ import zipfile
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
+from pyramid.settings import asbool
+
 from ..i18n import _
 from . import errors
 from .proc import die_with_parent, kill_group
@@ -45,7 +47,10 @@ IMAGES = ("image/tiff", "image/jpeg", "image/png")
 ODT = "application/vnd.oasis.opendocument.text"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-XML_TEXT = {DOCX: ("word/document.xml",), ODT: ("content.xml",), XLSX: ("xl/sharedStrings.xml",)}
+# the XML parts holding an office document's text (a trailing * matches a prefix):
+# XLSX strings are shared (sharedStrings) or inline in the sheets (<is>)
+XML_TEXT = {DOCX: ("word/document.xml",), ODT: ("content.xml",),
+            XLSX: ("xl/sharedStrings.xml", "xl/worksheets/sheet*")}
 
 # PIL mode -> bits per pixel (colour depth)
 DEPTH = {"1": 1, "L": 8, "P": 8, "LA": 16, "I;16": 16, "I": 32, "F": 32, "RGB": 24, "RGBA": 32,
@@ -71,6 +76,7 @@ class Options:
     default_dpi: int = 300         # for images that do not say their resolution
     timeout: int = 120             # seconds a page (a file gets pages x this + 300 s)
     rotate_threshold: float = 2.0  # Tesseract's orientation confidence needed to turn a page
+    office_renditions: bool = True # DOCX/ODT/XLSX -> PDF/A-2b by LibreOffice, when installed
 
     @classmethod
     def from_settings(cls, settings):
@@ -84,6 +90,7 @@ class Options:
             default_dpi=int(get("archive.ocr.default_dpi") or cls.default_dpi),
             timeout=int(get("archive.ocr.timeout") or cls.timeout),
             rotate_threshold=float(get("archive.ocr.rotate_threshold") or cls.rotate_threshold),
+            office_renditions=asbool(get("archive.ocr.office_renditions", "true")),
         )
 
     @property
@@ -305,21 +312,24 @@ def _clean(text):
 
 
 def zip_xml_text(source, members):
-    """The text of the paragraphs (DOCX w:p, ODT text:p / text:h) and shared
-    strings (XLSX si) of the XML ``members`` of a zip file (a path or a
-    binary file object), one per line."""
+    """The text of the paragraphs (DOCX w:p, ODT text:p / text:h), shared
+    strings (XLSX si) and inline strings (XLSX is) of the XML ``members`` of a
+    zip file (a path or a binary file object), one per line."""
     out = []
     with zipfile.ZipFile(source) as archive:
-        names = set(archive.namelist())
-        for name in members:
-            if name not in names:
-                continue
-            root = ElementTree.fromstring(archive.read(name))
-            for element in root.iter():
-                if element.tag.rsplit("}", 1)[-1] in ("p", "h", "si"):
-                    text = "".join(element.itertext()).strip()
-                    if text:
-                        out.append(text)
+        names = archive.namelist()
+        for member in members:
+            if member.endswith("*"):
+                chosen = sorted(n for n in names if n.startswith(member[:-1]) and n.endswith(".xml"))
+            else:
+                chosen = [member] if member in names else []
+            for name in chosen:
+                root = ElementTree.fromstring(archive.read(name))
+                for element in root.iter():
+                    if element.tag.rsplit("}", 1)[-1] in ("p", "h", "si", "is"):
+                        text = "".join(element.itertext()).strip()
+                        if text:
+                            out.append(text)
     return "\n".join(out)
 
 
@@ -493,8 +503,7 @@ def process(path, media_type, workdir, options=None, progress=None):
             raise errors.DigitiseError(_("Tệp văn phòng bị hỏng, không đọc được nội dung."))
         result.pages = [Page(1, text, None, "extract")]
         result.method = "extract"
-        result.rendition_status = "not_needed"
-        result.rendition_note = _("Chưa có bộ chuyển đổi loại tệp này sang PDF/A trên máy chủ; tệp gốc được giữ nguyên.")
+        _office_rendition(path, media_type, workdir, options, result)
     elif facts.kind == "other":
         result.status = "not_needed"
     else:
@@ -584,3 +593,31 @@ def _scan(source, facts, workdir, options, result, progress, output):
     result.rendition_status = "done"
     result.rendition_pdfa = True
     return True
+
+
+def _office_rendition(path, media_type, workdir, options, result):
+    """A PDF/A-2b rendition of an office document by LibreOffice, or the
+    reason why there is none."""
+    from . import office
+
+    result.rendition_status = "not_needed"
+    result.rendition_note = _("Chưa có bộ chuyển đổi loại tệp này sang PDF/A trên máy chủ; tệp gốc được giữ nguyên.")
+    if not options.office_renditions:
+        return
+    output = os.path.join(workdir, "rendition.pdf")
+    try:
+        confirmed, note = office.convert(path, media_type, workdir, output, options.timeout + 120)
+    except office.NoConverter:
+        return
+    except errors.DigitiseError as exc:
+        result.rendition_status = "failed"
+        result.rendition_note = exc.message
+        return
+    finally:
+        if not os.environ.get("ARCHIVE_OCR_KEEP"):  # kept only when debugging
+            shutil.rmtree(os.path.join(workdir, "office"), ignore_errors=True)
+    result.engine = f"LibreOffice; pikepdf {_version('pikepdf')} (PDF/A-2b)"
+    result.rendition_path = output
+    result.rendition_status = "done"
+    result.rendition_pdfa = confirmed
+    result.rendition_note = note
