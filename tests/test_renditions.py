@@ -100,15 +100,30 @@ def test_born_digital_pdf_text_without_ocr(tmp_path):
     assert [p.method for p in result.pages] == ["text-layer", "text-layer"]
     assert "504/UBND-NC" in result.pages[0].text and "Đắk Song" in result.pages[1].text
     assert all(p.confidence is None and not p.flagged for p in result.pages)
-    # a PDF/A rendition (text kept, not OCRed), or none with the reason said
-    if result.rendition_status == "done":
-        import pikepdf
-
-        with pikepdf.open(result.rendition_path) as pdf:
-            assert pdf.open_metadata().get("pdfaid:part") == "2"
-    else:
-        assert result.rendition_status == "failed" and result.rendition_note
+    # the PDF itself, declared PDF/A-2b and confirmed by pikepdf's validator (its
+    # fonts are embedded; fpdf2's /OpenAction, outside the validator's allowlist, dropped)
+    assert result.rendition_status == "done" and result.rendition_pdfa is True, result.rendition_note
+    assert_pdfa_2b(result.rendition_path)
+    assert "504/UBND-NC" in pdf_text(result.rendition_path)
     assert sha256(path) == before
+
+
+def test_signed_pdf_gets_no_rendition_that_would_break_its_signature(tmp_path):
+    import pikepdf
+
+    path = tmp_path / "ky-so.pdf"
+    path.write_bytes(born_digital_pdf())
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        field = pdf.make_indirect(pikepdf.Dictionary(
+            FT=pikepdf.Name.Sig, T="Chữ ký số", Rect=[0, 0, 0, 0], Subtype=pikepdf.Name.Widget,
+            Type=pikepdf.Name.Annot, F=132, P=pdf.pages[0].obj))
+        pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([field]))
+        pdf.Root.AcroForm = pikepdf.Dictionary(Fields=[field], SigFlags=3)
+        pdf.save(path)
+    result = engine.process(str(path), "application/pdf", str(tmp_path), engine.Options())
+    assert result.method == "text-layer" and "504/UBND-NC" in result.pages[0].text
+    assert result.rendition_status == "failed" and result.rendition_path is None
+    assert "chữ ký số" in str(result.rendition_note)
 
 
 def docx(paragraphs):

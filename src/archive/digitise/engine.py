@@ -523,6 +523,8 @@ def _ocr(path, facts, workdir, options, result, progress):
     if not any(has_text) and _scan(source, facts, workdir, options, result, progress, output):
         result.ocr_seconds = time.monotonic() - ocr_started
         return
+    if has_text and all(has_text) and _born_digital(path, facts, result, output):
+        return
     code, folder, log_text = run_ocrmypdf(source, output, workdir, options, facts, progress)
     result.ocr_seconds = time.monotonic() - ocr_started
     result.engine = engine_versions()
@@ -621,3 +623,21 @@ def _office_rendition(path, media_type, workdir, options, result):
     result.rendition_status = "done"
     result.rendition_pdfa = confirmed
     result.rendition_note = note
+
+
+def _born_digital(path, facts, result, output):
+    """A PDF with text on every page: its text layer, and the PDF itself
+    declared PDF/A-2b when pikepdf's validator passes it (True); False for
+    OCRmyPDF, which tries harder."""
+    from . import pdfa
+
+    if not pdfa.declare(path, output):
+        return False
+    result.engine = f"pikepdf {_version('pikepdf')} (PDF/A-2b)"
+    result.pages = [Page(number, text, None, "text-layer")
+                    for number, text in enumerate(facts.page_texts, start=1)]
+    result.method = "text-layer"
+    result.rendition_path = output
+    result.rendition_status = "done"
+    result.rendition_pdfa = True
+    return True

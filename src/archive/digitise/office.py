@@ -5,9 +5,7 @@ text documents, ``libreoffice-calc-nogui`` for spreadsheets), exports the
 document as PDF/A-2b in a child process with a profile of its own in the
 job's work folder (conversions run side by side; nothing is written beside
 the original, which is copied in first).  pikepdf then checks the export
-with its PDF/A validator and writes it again: LibreOffice adds a document
-checksum to the trailer and an open action to the catalogue, which the
-validator cannot vouch for and which a rendition does not need.
+with its PDF/A validator and writes it again (``pdfa``).
 
 Without LibreOffice, or when the export fails, the text is still extracted
 (``engine``) and the document page says why there is no rendition.
@@ -18,7 +16,7 @@ import shutil
 import subprocess
 
 from ..i18n import _
-from . import errors
+from . import errors, pdfa
 from .engine import DOCX, ODT, XLSX
 from .proc import die_with_parent, kill_group
 
@@ -28,9 +26,6 @@ log = logging.getLogger(__name__)
 FILTERS = {DOCX: ("docx", "writer_pdf_Export"), ODT: ("odt", "writer_pdf_Export"),
            XLSX: ("xlsx", "calc_pdf_Export")}
 PDFA_2 = '{"SelectPdfVersion":{"type":"long","value":"2"}}'
-# what the validator cannot check and a rendition does without
-DROP_TRAILER = ("/DocChecksum",)
-DROP_CATALOG = ("/OpenAction",)
 
 
 class NoConverter(Exception):
@@ -81,21 +76,8 @@ def convert(path, media_type, workdir, output, timeout):
 
 
 def _declare(exported, output):
-    import pikepdf
-    import pikepdf.pdfa
-
-    with pikepdf.open(exported) as pdf:
-        for key in DROP_TRAILER:
-            if key in pdf.trailer:
-                del pdf.trailer[key]
-        for key in DROP_CATALOG:
-            if key in pdf.Root:
-                del pdf.Root[key]
-        try:
-            pikepdf.pdfa.save(pdf, output, "2b")
-            return True, ""
-        except pikepdf.pdfa.PdfaError as exc:
-            log.info("LibreOffice's PDF/A export not confirmed: %s", exc.report.summary(limit=5))
+    if pdfa.declare(exported, output):
+        return True, ""
     # LibreOffice's own export, which says it is PDF/A-2b but was not confirmed
     shutil.copyfile(exported, output)
     return False, _("Bản PDF do LibreOffice xuất chưa được xác nhận đạt PDF/A.")

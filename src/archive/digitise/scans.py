@@ -36,7 +36,7 @@ import time
 
 from PIL import Image
 
-from . import errors
+from . import errors, pdfa
 from .proc import die_with_parent, kill_group
 
 log = logging.getLogger(__name__)
@@ -475,10 +475,7 @@ class ScanRun:
             for source in text_pdfs.values():
                 source.close()
 
-    def _save_pdfa(self, pdf, output):
-        import pikepdf.pdfa
-
-        try:
-            pikepdf.pdfa.save(pdf, output, "2b")
-        except pikepdf.pdfa.PdfaError as exc:
-            raise Unsuitable(f"PDF/A validation: {exc.report.summary(limit=5)}")
+    @staticmethod
+    def _save_pdfa(pdf, output):
+        if not pdfa.save(pdf, output):
+            raise Unsuitable("not confirmed as PDF/A-2b by pikepdf's validator")
