@@ -199,6 +199,43 @@ def test_office_document_text_and_pdfa_rendition(tmp_path, kind):
     assert "LibreOffice" in result.engine and sha256(path) == before
 
 
+def test_office_conversion_fetches_nothing_the_document_links_to(tmp_path):
+    """An ODT whose image is a link to an address: LibreOffice, converting it
+    on the server, must not request it (a document is untrusted input)."""
+    import http.server
+    import threading
+
+    asked = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            asked.append(self.path)
+            self.send_error(404)
+
+        do_OPTIONS = do_HEAD = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        image = ('<draw:frame xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" '
+                 'xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" '
+                 'svg:width="2cm" svg:height="2cm" text:anchor-type="as-char"><draw:image '
+                 'xmlns:xlink="http://www.w3.org/1999/xlink" '
+                 f'xlink:href="http://127.0.0.1:{port}/leak.png" xlink:type="simple" '
+                 'xlink:show="embed" xlink:actuate="onLoad"/></draw:frame>')
+        path = write(tmp_path, "lien-ket.odt", odt([f"Ảnh liên kết {image}"]))
+        result = engine.process(path, engine.ODT, str(tmp_path), engine.Options())
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.rendition_status == "done", result.rendition_note
+    assert asked == []
+
+
 def test_xlsx_rendition(tmp_path):
     from openpyxl import Workbook
 

@@ -4,7 +4,8 @@ LibreOffice, when it is installed (Debian: ``libreoffice-writer-nogui`` for
 text documents, ``libreoffice-calc-nogui`` for spreadsheets), exports the
 document as PDF/A-2b in a child process with a profile of its own in the
 job's work folder (conversions run side by side; nothing is written beside
-the original, which is copied in first).  pikepdf then checks the export
+the original, which is copied in first), set to fetch nothing a document
+links to and to run no macro.  pikepdf then checks the export
 with its PDF/A validator and writes it again (``pdfa``).
 
 Without LibreOffice, or when the export fails, the text is still extracted
@@ -26,6 +27,20 @@ log = logging.getLogger(__name__)
 FILTERS = {DOCX: ("docx", "writer_pdf_Export"), ODT: ("odt", "writer_pdf_Export"),
            XLSX: ("xlsx", "calc_pdf_Export")}
 PDFA_2 = '{"SelectPdfVersion":{"type":"long","value":"2"}}'
+# The profile's settings: a document is untrusted input.  Without
+# BlockUntrustedRefererLinks LibreOffice fetches a document's linked images
+# while converting it (a request to any address the document names, from
+# the server: tests/test_renditions.py checks it does not); no macro runs.
+PROFILE_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+ xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+%s
+</oor:items>
+""" % "\n".join(
+    '<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="%s" '
+    'oor:op="fuse"><value>%s</value></prop></item>' % pair
+    for pair in (("BlockUntrustedRefererLinks", "true"), ("MacroSecurityLevel", "3"),
+                 ("DisableMacrosExecution", "true")))
 
 
 class NoConverter(Exception):
@@ -48,8 +63,12 @@ def convert(path, media_type, workdir, output, timeout):
     source = os.path.join(folder, "document." + extension)
     shutil.copyfile(path, source)
     out_dir = os.path.join(folder, "out")
+    profile = os.path.join(folder, "profile")
+    os.makedirs(os.path.join(profile, "user"), exist_ok=True)
+    with open(os.path.join(profile, "user", "registrymodifications.xcu"), "w", encoding="utf-8") as fh:
+        fh.write(PROFILE_SETTINGS)
     cmd = [program, "--headless", "--norestore", "--nologo", "--nolockcheck",
-           "-env:UserInstallation=file://" + os.path.join(folder, "profile"),
+           "-env:UserInstallation=file://" + profile,
            "--convert-to", f"pdf:{export_filter}:{PDFA_2}", "--outdir", out_dir, source]
     env = dict(os.environ, HOME=folder)
     with open(os.path.join(folder, "soffice.log"), "wb") as log_file:
