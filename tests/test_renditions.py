@@ -236,6 +236,25 @@ def test_office_conversion_fetches_nothing_the_document_links_to(tmp_path):
     assert asked == []
 
 
+def test_office_zip_bomb_is_refused_before_unpacking(tmp_path):
+    """A DOCX whose document.xml unpacks to 300 MB (a few hundred KB packed):
+    refused from the size the zip declares, with the reason; nothing unpacked."""
+    from archive.digitise import errors
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("word/document.xml", "w", force_zip64=True) as fh:
+            fh.write(b'<?xml version="1.0"?><w:document xmlns:w="w"><w:body>')
+            block = b" " * (1024 * 1024)
+            for _ in range(300):
+                fh.write(block)
+            fh.write(b"</w:body></w:document>")
+    path = write(tmp_path, "bom.docx", out.getvalue())
+    assert os.path.getsize(path) < 2 * 1024 * 1024
+    with pytest.raises(errors.OfficeTooLarge):
+        engine.process(path, engine.DOCX, str(tmp_path), engine.Options())
+
+
 def test_xlsx_rendition(tmp_path):
     from openpyxl import Workbook
 

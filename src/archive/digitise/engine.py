@@ -51,6 +51,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # XLSX strings are shared (sharedStrings) or inline in the sheets (<is>)
 XML_TEXT = {DOCX: ("word/document.xml",), ODT: ("content.xml",),
             XLSX: ("xl/sharedStrings.xml", "xl/worksheets/sheet*")}
+MAX_XML_BYTES = 256 * 1024 * 1024   # unpacked, all the parts read: a zip bomb stops here
 
 # PIL mode -> bits per pixel (colour depth)
 DEPTH = {"1": 1, "L": 8, "P": 8, "LA": 16, "I;16": 16, "I": 32, "F": 32, "RGB": 24, "RGBA": 32,
@@ -315,7 +316,7 @@ def zip_xml_text(source, members):
     """The text of the paragraphs (DOCX w:p, ODT text:p / text:h), shared
     strings (XLSX si) and inline strings (XLSX is) of the XML ``members`` of a
     zip file (a path or a binary file object), one per line."""
-    out = []
+    out, unpacked = [], 0
     with zipfile.ZipFile(source) as archive:
         names = archive.namelist()
         for member in members:
@@ -324,6 +325,11 @@ def zip_xml_text(source, members):
             else:
                 chosen = [member] if member in names else []
             for name in chosen:
+                # the size the zip declares bounds what reading unpacks (zipfile
+                # stops there, and a lie fails the CRC check)
+                unpacked += archive.getinfo(name).file_size
+                if unpacked > MAX_XML_BYTES:
+                    raise errors.OfficeTooLarge(mapping={"limit": MAX_XML_BYTES // 2 ** 20})
                 root = ElementTree.fromstring(archive.read(name))
                 for element in root.iter():
                     if element.tag.rsplit("}", 1)[-1] in ("p", "h", "si", "is"):
@@ -498,6 +504,8 @@ def process(path, media_type, workdir, options=None, progress=None):
     if facts.kind == "office":
         try:
             text = office_text(path, media_type)
+        except errors.DigitiseError:
+            raise
         except Exception as exc:
             log.info("no text from %s: %s", path, exc)
             raise errors.DigitiseError(_("Tệp văn phòng bị hỏng, không đọc được nội dung."))

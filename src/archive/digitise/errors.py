@@ -32,6 +32,10 @@ class ImageTooLarge(DigitiseError):
                 "hãy quét lại ở độ phân giải thấp hơn (300 dpi là đủ).")
 
 
+class OfficeTooLarge(DigitiseError):
+    message = _("Nội dung tệp văn phòng khi giải nén vượt quá ${limit} MB: không đọc để tránh làm treo máy chủ.")
+
+
 class TooManyPages(DigitiseError):
     message = _("Tệp có ${pages} trang, vượt quá giới hạn ${limit} trang của một lần nhận dạng.")
 
