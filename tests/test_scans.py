@@ -165,3 +165,28 @@ def test_a_pdf_with_drawings_goes_to_ocrmypdf(tmp_path):
     result = engine.process(str(path), "application/pdf", str(work), engine.Options())
     assert result.engine.startswith("OCRmyPDF")
     assert CODE in result.pages[0].text and result.rendition_status == "done"
+
+
+def test_page_images_leave_the_disk_as_soon_as_read(tmp_path, monkeypatch):
+    """A long scan never has more than the running chunks' images on disk:
+    here one page per chunk, one core, so at most one image at any time."""
+    from archive.digitise import scans
+
+    monkeypatch.setattr(scans.Reader, "CHUNK", 1)
+    path = tmp_path / "ba-trang.pdf"
+    path.write_bytes(pdf_of([render_page(f"{CODE} trang {n} đăng ký hộ tịch", size=(1600, 500), mode="L")
+                             for n in (1, 2, 3)]))
+    options = engine.Options(jobs=1)
+    facts = engine.inspect(str(path), "application/pdf", options)
+    on_disk = []
+
+    def progress(done, total):
+        on_disk.append(len(list((tmp_path / "w" / "scan-pages").glob("*.tif"))))
+
+    (tmp_path / "w").mkdir()
+    run = scans.ScanRun(str(path), "application/pdf", facts, options, str(tmp_path / "w"),
+                        engine.hocr_text, progress)
+    pages = run.run(str(tmp_path / "out.pdf"))
+    assert [CODE in text for text, _conf in pages] == [True, True, True]
+    assert on_disk and max(on_disk) <= 1, on_disk
+    assert list((tmp_path / "w" / "scan-pages").glob("*.tif")) == []

@@ -363,19 +363,21 @@ class ScanRun:
         return [(p["text"], p["confidence"]) for p in pages]
 
     @staticmethod
-    def _extract(page):
-        page["size"], page["dpi"] = extract_page(page["image"], page["matrix"], page["turn"],
-                                                 page["path"])
-        return page["path"]
+    @staticmethod
+    def _extract(page, turn=None, suffix=""):
+        """Write the page's picture for Tesseract (turned by ``turn``, by
+        default the page's own turn); its path."""
+        path = page["path"].replace(".tif", suffix + ".tif")
+        page["size"], page["dpi"] = extract_page(page["image"], page["matrix"],
+                                                 page["turn"] if turn is None else turn, path)
+        return path
 
     def _first_read(self, page, element, text_pdf, index):
+        os.remove(page["path"])   # a second pass, if any, writes it again: disk stays small
         text, confidence = self.read_page(element)
         upright, slope = line_geometry(element)
         page.update(hocr=element, text_pdf=text_pdf, text_index=index, text=text,
                     confidence=confidence, upright=upright, skew=deskew_angle(slope), levelled=False)
-        if not self._doubtful(page) and abs(page["skew"]) < LEVEL_BEFORE_OCR:
-            os.remove(page["path"])   # read well: its image is no longer needed
-            page["path"] = None
 
     def _doubtful(self, page):
         """Lines standing upright, or a low confidence: maybe turned."""
@@ -390,19 +392,24 @@ class ScanRun:
         words on lying lines (a page read sideways scores low)."""
         return (confidence or 0) * (1 - upright_share)
 
+    def _orientation(self, page):
+        path = self._extract(page, suffix="-osd")
+        try:
+            return detect_orientation(path, self.options)
+        finally:
+            os.remove(path)
+
     def _second_pass(self, reader, pages):
         """Read again, from a better image, the pages that seem turned (as
         Tesseract's orientation detection says) or skewed by a degree or
         more (levelled); keep the pass that read better."""
         from concurrent.futures import ThreadPoolExecutor
 
-        kept = [page for page in pages if page["path"] is not None]
-        doubtful = [page for page in kept if self._doubtful(page)]
+        doubtful = [page for page in pages if self._doubtful(page)]
         with ThreadPoolExecutor(max(1, self.options.cores)) as pool:   # one detection per core
-            found = dict(zip((p["number"] for p in doubtful),
-                             pool.map(lambda p: detect_orientation(p["path"], self.options), doubtful)))
+            found = dict(zip((p["number"] for p in doubtful), pool.map(self._orientation, doubtful)))
         retry = []
-        for page in kept:
+        for page in pages:
             turn, confidence = found.get(page["number"], (0, 0.0))
             if confidence < self.options.rotate_threshold:
                 turn = 0
@@ -413,22 +420,21 @@ class ScanRun:
         if retry:
             reader.read(retry, self._better_image, self._second_read)
 
-    @staticmethod
-    def _better_image(page):
+    def _better_image(self, page):
         turn, skew = page["again"]
-        better = page["path"].replace(".tif", "-2.tif")
-        with Image.open(page["path"]) as im:
-            if turn:
-                im = im.transpose(TRANSPOSE[turn])
-            else:
+        path = self._extract(page, (page["turn"] + turn) % 360, "-2")
+        if skew:
+            with Image.open(path) as im:
                 if im.mode == "1":
                     im = im.convert("L")
                 white = 255 if im.mode == "L" else (255, 255, 255)
-                im = im.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=white)
-            im.save(better, "TIFF", dpi=(page["dpi"],) * 2)
-        return better
+                im.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=white).save(
+                    path, "TIFF", dpi=(page["dpi"],) * 2)
+        page["again_path"] = path
+        return path
 
     def _second_read(self, page, element, text_pdf, index):
+        os.remove(page.pop("again_path"))
         text, confidence = self.read_page(element)
         upright, slope = line_geometry(element)
         if self._score(upright, confidence) <= self._score(page["upright"], page["confidence"]):
