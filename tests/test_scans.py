@@ -190,3 +190,23 @@ def test_page_images_leave_the_disk_as_soon_as_read(tmp_path, monkeypatch):
     assert [CODE in text for text, _conf in pages] == [True, True, True]
     assert on_disk and max(on_disk) <= 1, on_disk
     assert list((tmp_path / "w" / "scan-pages").glob("*.tif")) == []
+
+
+def test_page_the_scanner_already_turned_keeps_its_rotate(tmp_path):
+    """A scanner that stores a page sideways and sets /Rotate 90 to show it
+    upright: read as shown, /Rotate kept, the text over its words."""
+    import pikepdf
+
+    path = tmp_path / "xoay.pdf"
+    path.write_bytes(pdf_of([render_page(TEXT, mode="L").transpose(Image.Transpose.ROTATE_90)]))
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        pdf.pages[0].obj.Rotate = 90
+        pdf.save(path)
+    (tmp_path / "w").mkdir()
+    result = engine.process(str(path), "application/pdf", str(tmp_path / "w"), engine.Options())
+    assert "pikepdf" in result.engine and CODE in result.pages[0].text
+    with pikepdf.open(result.rendition_path) as out:
+        assert int(out.pages[0].obj.Rotate) == 90
+    (words,) = word_boxes(result.rendition_path)
+    (y,) = [y for text, _x, y in words if CODE in text]
+    assert abs(y - CODE_TOP_PT) < 4

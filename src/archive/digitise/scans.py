@@ -105,7 +105,11 @@ def image_placement(page):
     import pikepdf
 
     ctm, stack, drawn = IDENTITY, [], None
-    for operands, operator in pikepdf.parse_content_stream(page):
+    try:
+        instructions = pikepdf.parse_content_stream(page)
+    except Exception as exc:
+        raise Unsuitable(f"content stream: {exc}")
+    for operands, operator in instructions:
         op = str(operator)
         if op not in SIMPLE_OPERATORS:
             raise Unsuitable(f"operator {op}")
@@ -118,9 +122,12 @@ def image_placement(page):
         else:
             if drawn is not None:
                 raise Unsuitable("more than one picture")
-            xobject = page.Resources.XObject[operands[0]]
-            if xobject.get("/Subtype") != "/Image":
-                raise Unsuitable("form XObject")
+            try:
+                xobject = page.Resources.XObject[operands[0]]
+            except (AttributeError, KeyError, IndexError, TypeError):
+                raise Unsuitable("a picture the page does not have")
+            if xobject.get("/Subtype") != "/Image" or xobject.get("/ImageMask", False):
+                raise Unsuitable("form XObject or stencil mask")
             drawn = (xobject, ctm)
     if drawn is None:
         raise Unsuitable("no picture")
@@ -132,9 +139,12 @@ def image_placement(page):
 
 def page_rotation(page):
     try:
-        return int(page.obj.get("/Rotate", 0)) % 360
+        turn = int(page.obj.get("/Rotate", 0)) % 360
     except (TypeError, ValueError):
         return 0
+    if turn not in TURN:
+        raise Unsuitable(f"/Rotate {turn}")
+    return turn
 
 
 def extract_page(image, matrix, turn, out_path):
