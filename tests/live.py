@@ -72,8 +72,10 @@ class LiveServer:
     def start(self, timeout=60):
         env = dict(os.environ, ARCHIVE_ADMIN_PASSWORD=ADMIN_PASSWORD)
         self.log = open(self.log_path, "ab")
+        # its own process group: stop() kills whatever the server started too
         self.process = subprocess.Popen([os.path.join(BIN, "pserve"), self.ini], cwd=self.app_dir,
-                                        env=env, stdout=self.log, stderr=subprocess.STDOUT)
+                                        env=env, stdout=self.log, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.process.poll() is not None:
@@ -104,14 +106,21 @@ class LiveServer:
         raise RuntimeError("no " + key)
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
-        if self.process is None or self.process.poll() is not None:
+        """``sig`` to the server, then SIGKILL to what is left of its process
+        group (the server after ``timeout``, anything it started)."""
+        if self.process is None:
             return
-        self.process.send_signal(sig)
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                pass
         try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.process.wait()
         self.log.close()
 
     def kill(self):

@@ -356,8 +356,12 @@ def test_hold_after_export_stops_the_transfer_receipt(world):
 
     today = datetime.date.today().isoformat()
     permanent = expired(world, "14.NL", "permanent")
-    transfer = world.admin.post(f"/api/v1/fonds/{FONDS['code']}/transfers",
-                                {"dossiers": [permanent]}).json
+    from conftest import run_jobs   # the export is a job (transfer.export): run it
+
+    queued = world.admin.post(f"/api/v1/fonds/{FONDS['code']}/transfers",
+                              {"dossiers": [permanent]}, status=202).json
+    run_jobs(world.wsgi)
+    transfer = world.admin.get(queued["transfer_url"]).json
     assert world.admin.get(f"/api/v1/dossiers/{permanent}/retention").json["state"] == "transferring"
     hold = world.auditor.post("/api/v1/holds", dict(HOLD, dossiers=[permanent])).json["holds"][0]
     world.admin.post(f"/api/v1/transfers/{transfer['id']}/receipt",

@@ -227,9 +227,13 @@ def test_a_dedupe_key_queues_one_job(wsgi):
 
 def test_archivists_see_failed_jobs_with_their_reason_and_retry_them(wsgi, admin_api, tmp_path):
     flag = str(tmp_path / "flag")
-    job_id = enqueue(wsgi, "flag", "flag", flag=flag, max_attempts=1)
+    # an archivist sees the jobs of the fonds granted to them (the payload's
+    # fonds code names the job's context; see test_jobs_visibility.py)
+    admin_api.post("/api/v1/fonds", {"code": "CVXL", "name": "Phông thử công việc",
+                                     "organ_id": "H17.9.9"})
+    job_id = enqueue(wsgi, "flag", "flag", flag=flag, max_attempts=1, fonds="CVXL")
     assert wait_for(wsgi, job_id)["state"] == "failed"
-    make_user(admin_api, "lan", "archivist", [])
+    make_user(admin_api, "lan", "archivist", ["CVXL"])
     browser = TestApp(wsgi, extra_environ={"REMOTE_ADDR": "127.0.0.1"})
     login(browser, "lan", PASSWORD)
     page = browser.get("/jobs/?state=failed")

@@ -59,6 +59,7 @@ EDIT_B = frozenset({ADMIN, ARCH_B})
 ADMIN_ONLY = frozenset({ADMIN})
 REPORTERS = frozenset({ADMIN, AUD})
 JOBS = frozenset({ADMIN, ARCH, ARCH_B})           # the job queue (issue 4)
+JOB_OF_A_HIDDEN = {ARCH_B: 404}   # a job of fonds A: archivist B may not know it exists
 
 FONDS_A = FONDS["code"]
 FONDS_B = {"code": "VPUB", "name": "Văn phòng UBND tỉnh Đắk Nông", "organ_id": "H17.1.2"}
@@ -305,6 +306,7 @@ class Case:
     body: Callable = no_body   # form fields / JSON body / multipart fields
     upload: bool = False       # add a PDF as part `file`
     denied: Optional[int] = None  # status of a refused logged-in identity, when not 403
+    #                               (or {identity: status}, 403 for the others)
     missing: bool = False      # the object does not exist: 404 for everybody
     check: Optional[Callable] = None
     note: str = ""
@@ -467,13 +469,15 @@ CASES = [
     api("api.user", "PUT", "/api/v1/users/nobody-here", NOBODY, missing=True,
         body=user_change_json, note="missing"),
     # ----- digitisation: jobs and OCR (issue 4) -----
-    # the job queue is one for the whole archive: every archivist and the administrators
+    # the jobs page: every archivist and the administrators; a job (of fonds A here) is
+    # seen by whoever may view its fonds, others get 404 (see the jobs visibility section)
     ui("JobQueue", "", ANY, "/jobs/", JOBS),
     ui("JobQueue", "", ANY, "/jobs/?state=failed&page=2", JOBS, note="failed, page 2"),
-    ui("Job", "", ANY, "/jobs/{failed_job}", JOBS),
-    ui("Job", "retry", "POST", "/jobs/{failed_job}/retry", JOBS, ok=303,
-       check=flashed("Đã đưa công việc trở lại hàng đợi."), note="failed"),
-    api("api.job", "GET", "/api/v1/jobs/{failed_job}", JOBS),
+    ui("Job", "", ANY, "/jobs/{failed_job}", EDIT_A, denied=JOB_OF_A_HIDDEN),
+    ui("Job", "retry", "POST", "/jobs/{failed_job}/retry", EDIT_A, ok=303,
+       check=flashed("Đã đưa công việc trở lại hàng đợi."), note="failed",
+       denied=JOB_OF_A_HIDDEN),
+    api("api.job", "GET", "/api/v1/jobs/{failed_job}", EDIT_A, denied=JOB_OF_A_HIDDEN),
     api("api.job", "GET", "/api/v1/jobs/0123456789abcdef", NOBODY, missing=True, note="missing"),
     # ocr: a document's text page by page (as the files: download), corrections (digitise)
     ui("Record", "text", ANY, "{open.rec}/text", DOWNLOAD_A, note="open"),
@@ -587,6 +591,9 @@ CASES = [
     ui("Fonds", "transfer", ANY, "{A}/transfer", EDIT_A, send="POST", body=transfer_none_form,
        note="A, nothing chosen"),
     ui("Fonds", "transfer", ANY, "{B}/transfer", EDIT_B, note="B"),
+    ui("Fonds", "transfer-job", ANY, "{A}/transfer-job?id={transfer_job}", EDIT_A, note="A"),
+    ui("Fonds", "transfer-job", ANY, "{B}/transfer-job?id={transfer_job}", EDIT_B, ok=404,
+       note="another fonds' job"),
     ui("Transfers", "", ANY, "/transfers/", LOGGED_IN),
     ui("Transfer", "", ANY, "/transfers/{transfer}/", READ_A),
     ui("Transfer", "download", ANY, "/transfers/{transfer}/download", EDIT_A),
@@ -595,7 +602,7 @@ CASES = [
     ui("Transfer", "cancel", "POST", "/transfers/{transfer}/cancel", EDIT_A, ok=303,
        body=transfer_cancel_form),
     api("api.transfers", "GET", "/api/v1/transfers", LOGGED_IN),
-    api("api.fonds.transfers", "POST", "/api/v1/fonds/{A_code}/transfers", EDIT_A, ok=201,
+    api("api.fonds.transfers", "POST", "/api/v1/fonds/{A_code}/transfers", EDIT_A, ok=202,
         body=transfer_api_json, note="A"),
     api("api.fonds.transfers", "POST", "/api/v1/fonds/NOPE/transfers", NOBODY, missing=True,
         note="missing"),
@@ -606,6 +613,12 @@ CASES = [
         body=transfer_receipt_form),
     api("api.transfer.cancel", "POST", "/api/v1/transfers/{fresh_transfer}/cancel", EDIT_A,
         body=transfer_cancel_form),
+    # ----- jobs visibility: the list of jobs (tests/test_jobs_visibility.py) -----
+    api("api.jobs", "GET", "/api/v1/jobs", JOBS),
+    api("api.jobs", "GET", "/api/v1/jobs?state=failed&kind=no-such-kind&start=0&size=5", JOBS,
+        note="failed, kind"),
+    api("api.jobs", "GET", "/api/v1/jobs?state=finished", JOBS, ok=400, note="bad state"),
+    api("api.jobs", "GET", "/api/v1/jobs?size=0", JOBS, ok=400, note="bad size"),
 ]
 
 
@@ -772,6 +785,8 @@ class World:
             self.names["transfer"] = names["transfer"] = transfer_fixture(self)
         if "{fresh_transfer}" in template:   # transfer (issue 5): made for one call
             names["fresh_transfer"] = transfer_fixture(self)
+        if "{transfer_job}" in template and "transfer_job" not in self.names:   # transfer job
+            self.names["transfer_job"] = names["transfer_job"] = transfer_job_fixture(self)
         for state in ("proposed", "reviewed", "approved"):   # disposal (issue 5): made for one call
             if "{" + state + "}" in template:
                 names[state] = disposal_fixture(self, state)["id"]
@@ -783,7 +798,9 @@ def failed_job(wsgi):   # jobs (issue 4): a job of no known kind, failed by a re
 
     from archive.jobs import enqueue_job
 
-    job_id = read_root(wsgi, lambda root: enqueue_job(root, "no-such-kind", {}, title="Thử quyền",
+    # its context is fonds A (the payload's fonds code): seen by who may view fonds A
+    job_id = read_root(wsgi, lambda root: enqueue_job(root, "no-such-kind", {"fonds": FONDS_A},
+                                                      title="Thử quyền",
                                                       registry=wsgi.registry).id)
     run_jobs(wsgi)
     return job_id
@@ -838,6 +855,18 @@ def transfer_fixture(world):   # transfer (issue 5): a bag of one dossier, no re
         make_zip=True).id)
 
 
+def transfer_job_fixture(world):   # transfer: an export job of fonds A, queued (not run)
+    from conftest import read_root
+
+    from archive.events import SYSTEM
+    from archive.transfer.job import enqueue_export
+
+    dossier_id = due_dossier(world)
+    out = world.wsgi.registry.settings["archive.var"] + "/transfers-test"
+    return read_root(world.wsgi, lambda root: enqueue_export(
+        root, world.wsgi.registry, SYSTEM, [root.objectmap[dossier_id]], out).id)
+
+
 def _format(template, names):
     return re.sub(r"\{([^}]+)\}", lambda m: names[m.group(1)], template)
 
@@ -885,6 +914,8 @@ def expected(case, who):
         return case.ok
     if who == ANON:
         return "login" if case.kind == "ui" else 401
+    if isinstance(case.denied, dict):
+        return case.denied.get(who, 403)
     return case.denied or 403
 
 

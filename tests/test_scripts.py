@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from live import ADMIN_PASSWORD, LiveServer, write_ini
+from live import ADMIN_PASSWORD, LiveServer, poll, write_ini
 
 BIN = os.path.dirname(sys.executable)
 
@@ -84,29 +84,75 @@ def test_scripts_share_the_database_with_the_running_server(tmp_path, zeo):
     assert os.path.exists(paths.data + ".index")  # written only by a clean close
 
 
-def test_archive_run_starts_zeo_and_pserve_and_stops_both(tmp_path):
+def alive(pid):
+    """True while ``pid`` runs (a zombie waiting for its reaper counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def children_of(pid):
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def start_archive_run(tmp_path):
+    """``archive-run`` in its own session (so that the test can kill it and
+    everything it started, whatever happens), with SIGINT ignored, as a shell
+    starts a command run with `&` (a CI runner may too); waits for /login."""
     from live import free_port
 
     port = free_port()
     ini = write_ini(tmp_path, zeo_settings(tmp_path), {"listen": f"127.0.0.1:{port}"})
     log = open(tmp_path / "run.log", "wb")
-    # started with SIGINT ignored, as a shell starts a command run with `&`
-    # (a CI runner may too): archive-run must still stop pserve on Ctrl-C
     process = subprocess.Popen([os.path.join(BIN, "archive-run"), ini], stdout=log,
-                               stderr=subprocess.STDOUT,
+                               stderr=subprocess.STDOUT, start_new_session=True,
                                env=dict(os.environ, ARCHIVE_ADMIN_PASSWORD=ADMIN_PASSWORD),
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    process.log = log
+    deadline = time.time() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as r:
+                assert r.status == 200
+                return process, ini, port
+        except OSError:
+            assert time.time() < deadline, (tmp_path / "run.log").read_text()
+            assert process.poll() is None, (tmp_path / "run.log").read_text()
+            time.sleep(0.3)
+
+
+def kill_everything(process, tmp_path):
+    """For ``finally``: SIGKILL archive-run's process group (it, pserve) and
+    the ZEO server (its own session; found by its pid file)."""
+    from archive.children import kill_group
+
+    kill_group(process)
+    process.log.close()
+    pidfile = tmp_path / "var" / "zeo.sock.pid"
     try:
-        deadline = time.time() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as r:
-                    assert r.status == 200
-                    break
-            except OSError:
-                assert time.time() < deadline, (tmp_path / "run.log").read_text()
-                assert process.poll() is None, (tmp_path / "run.log").read_text()
-                time.sleep(0.3)
+        pid = int(pidfile.read_text())
+    except (OSError, ValueError):
+        return
+    if alive(pid):
+        os.kill(pid, signal.SIGKILL)
+
+
+def test_archive_run_starts_zeo_and_pserve_and_stops_both(tmp_path):
+    # started with SIGINT ignored: archive-run must still stop pserve on Ctrl-C
+    process, ini, port = start_archive_run(tmp_path)
+    try:
         # a script works against the running archive
         result = run_script("archive-admin", ini, "user", "list")
         assert "admin\tadministrator" in result.stdout
@@ -119,11 +165,41 @@ def test_archive_run_starts_zeo_and_pserve_and_stops_both(tmp_path):
         assert process.returncode in (0, -signal.SIGINT, 130), \
             (tmp_path / "run.log").read_text(errors="replace")
     finally:
-        if process.poll() is None:
-            process.kill()
-        log.close()
+        kill_everything(process, tmp_path)
     assert not os.path.exists(tmp_path / "var" / "zeo.sock")
     assert os.path.exists(tmp_path / "var" / "Data.fs.index")
+
+
+def test_archive_run_leaves_nothing_running_when_terminated_or_killed(tmp_path):
+    # SIGTERM (systemd, docker stop): pserve, then ZEO, stop cleanly
+    process, ini, port = start_archive_run(tmp_path)
+    try:
+        zeo = int((tmp_path / "var" / "zeo.sock.pid").read_text())
+        web = [pid for pid in children_of(process.pid) if pid != zeo]  # pserve
+        assert len(web) == 1 and zeo in children_of(process.pid)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(120) == 128 + signal.SIGTERM, (tmp_path / "run.log").read_text()
+        assert not alive(web[0]) and not alive(zeo)
+        assert os.path.exists(tmp_path / "var" / "Data.fs.index")
+        assert not os.path.exists(tmp_path / "var" / "zeo.sock")
+    finally:
+        kill_everything(process, tmp_path)
+    os.unlink(tmp_path / "var" / "Data.fs.index")
+    # SIGKILL cannot be handled: the kernel stops both children (SIGTERM)
+    process, ini, port = start_archive_run(tmp_path)
+    try:
+        zeo = int((tmp_path / "var" / "zeo.sock.pid").read_text())
+        web = [pid for pid in children_of(process.pid) if pid != zeo]
+        assert len(web) == 1
+        process.kill()
+        process.wait()
+        poll(lambda: not alive(web[0]) and not alive(zeo), 60)
+        # the ZEO server stopped cleanly (the index is written only then)
+        assert os.path.exists(tmp_path / "var" / "Data.fs.index")
+        with pytest.raises(OSError):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2)
+    finally:
+        kill_everything(process, tmp_path)
 
 
 def admin_main(app_dir, *argv, stdin=""):

@@ -25,7 +25,7 @@ import transaction
 
 from conftest import (
     ADMIN_PASSWORD, PROJECT, Api, api_token, close_app, make_app, make_pdf, make_png, module_app,
-    read_root,
+    read_root, run_jobs,
 )
 
 BIN = os.path.dirname(sys.executable)
@@ -603,7 +603,16 @@ def test_web_action_builds_the_bag_then_the_receipt_marks_transferred(web):
               ("checkbox", ids["due"]), ("__end__", "dossiers:sequence"), ("save", "save")]
     done = browser.post(f"/fonds/{FONDS['code']}/transfer", fields)
     assert done.status_int == 303, done.text[:2000]
-    transfer_page = done.follow()
+    # the request only queued the export: nothing written, nothing recorded yet
+    progress = done.follow()
+    assert "/transfer-job?id=" in progress.request.url and "NL-" in progress.text
+    out_dir = os.path.join(wsgi.registry.settings["archive.var"], "transfers")
+    assert not os.path.exists(out_dir) or os.listdir(out_dir) == []
+    assert dossier_state(wsgi, ids["due"]) == (None, False)
+    assert read_root(wsgi, lambda root: len(root["transfers"])) == 0
+    run_jobs(wsgi)
+    finished = browser.get(progress.request.url)
+    transfer_page = finished.click(linkid="transfer-link")
     assert "NL-" in transfer_page.text
     pending, transferred = dossier_state(wsgi, ids["due"])
     assert pending and not transferred          # pending until the receipt
@@ -656,10 +665,21 @@ def test_api_refuses_a_held_dossier_and_follows_the_same_steps(web):
     assert "tạm giữ" in refused.json["error"]["message"]
     check_answer(spec, "POST", create, refused)
     assert dossier_state(wsgi, ids["held"]) == (None, False)
-    # by file code, as the documented example does
-    made = api.post(url, {"dossiers": ["000.00.17.H17.2012.02.VP"]}, status=201)
+    # by file code, as the documented example does: queued (202), the transfer
+    # exists once the job is done
+    made = api.post(url, {"dossiers": ["000.00.17.H17.2012.02.VP"]}, status=202)
     check_answer(spec, "POST", create, made)
-    transfer = made.json
+    assert made.headers["Location"] == made.json["status_url"]
+    assert [d["id"] for d in made.json["dossiers"]] == [ids["due2"]]
+    api.get(made.json["transfer_url"], status=404)
+    again = api.post(url, {"dossiers": [ids["due2"]]}, status=409)   # already queued
+    assert made.json["number"] in again.json["error"]["message"]
+    check_answer(spec, "POST", create, again)
+    assert api.get(made.json["status_url"]).json["state"] == "pending"
+    run_jobs(wsgi)
+    assert api.get(made.json["status_url"]).json["state"] == "done"
+    transfer = api.get(made.json["transfer_url"]).json
+    assert transfer["id"] == made.json["transfer_id"] and transfer["number"] == made.json["number"]
     assert [d["id"] for d in transfer["dossiers"]] == [ids["due2"]]
     assert transfer["state"] == "exported"
     check_answer(spec, "GET", "/api/v1/transfers", api.get("/api/v1/transfers"))

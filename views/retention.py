@@ -158,7 +158,7 @@ class RetentionViews:
         page = Page(retention.all_holds(root, active), page_number(request), PAGE_SIZE)
         return {"page": page, "show": show, "kinds": dict(HOLD_KINDS),
                 "can_hold": request.has_permission(perm.HOLD, root),
-                "page_title": _("Tạm giữ hồ sơ")}
+                "page_title": _("Danh sách tạm giữ hồ sơ")}
 
     @view_config(name="hold-add", renderer="templates/form.pt", permission=perm.HOLD)
     def hold_add(self):

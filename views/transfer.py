@@ -1,14 +1,16 @@
 """Transfer to the historical archive in the UI.
 
 ``/fonds/<code>/transfer`` (TRANSFER on the fonds): choose among the fonds'
-dossiers due for transfer and build the bag, during the request (up to
-``archive.transfer.web_max_bytes`` of files, default 2 GiB; larger transfers
-with ``archive-transfer``).  The bag is written on the
-server under ``archive.transfer_dir`` (default ``<archive.var>/transfers``),
-with a ZIP of it that the transfer page offers for download; the dossiers
-stay "being transferred" until the receipt is recorded on the transfer page
-(``/transfers/<id>/``), or the transfer is cancelled.  Every step goes
-through ``archive.transfer.service``, which refuses held dossiers.
+dossiers due for transfer; posting checks the choice (the named reasons of
+``archive.transfer.service``, a dossier already in a queued export, the
+free disk space, the optional ``archive.transfer.web_max_bytes``) and
+queues a ``transfer.export`` job (``archive.transfer.job``) that writes the
+bag and its ZIP on the server under ``archive.transfer_dir`` (default
+``<archive.var>/transfers``) and then records the transfer.  The user is
+sent to ``/fonds/<code>/transfer-job?id=<job>``: the job's progress, its
+reason if it failed, the link to the transfer when done.  The dossiers stay
+"being transferred" until the receipt is recorded on the transfer page
+(``/transfers/<id>/``), or the transfer is cancelled.
 """
 import os
 
@@ -18,14 +20,16 @@ from pyramid.view import view_config, view_defaults
 
 from archive import security as perm
 from archive.db import archive_root
-from archive.errors import ArchiveError, ValidationFailed
+from archive.errors import ArchiveError
 from archive.events import ArchiveEvent
 from archive.i18n import _
+from archive.jobs import get_jobs
 from archive.resources import Fonds
 from archive.schemas.transfer import CancelSchema, ReceiptSchema, TransferSelectSchema
-from archive.schemas.vocabularies import doc_type_name
+from archive.transfer import job as transfer_job
 from archive.transfer import service
 from archive.transfer.bag import zip_bag
+from archive.transfer.errors import TransferTooLarge
 from archive.transfer.resources import EXPORTED, Transfer, Transfers
 
 from .content import flash
@@ -34,9 +38,8 @@ from .forms import ArchiveForm
 from .helpers import Page, actor_of
 
 MAX_CHOICES = 500   # a longer list is chosen with archive-transfer --year
-# the bag is written during the request: above this many bytes of files the
-# web action refuses and names the script (archive.transfer.web_max_bytes)
-WEB_MAX_BYTES = 2 * 1024 ** 3
+JOB_STATES = {"pending": _("Đang chờ"), "running": _("Đang chạy"), "done": _("Đã xong"),
+              "failed": _("Thất bại")}
 
 
 class TransferDownloaded(ArchiveEvent):
@@ -44,41 +47,59 @@ class TransferDownloaded(ArchiveEvent):
 
 
 def transfer_dir(request):
-    settings = request.registry.settings
-    return settings.get("archive.transfer_dir") or os.path.join(
-        settings.get("archive.var", "var"), "transfers")
+    return transfer_job.transfer_dir(request.registry.settings)
 
 
-@view_config(context=Fonds, name="transfer", renderer="templates/form.pt", permission=perm.TRANSFER)
+def web_limit(settings):
+    """``archive.transfer.web_max_bytes``: an optional cap on the files of a
+    transfer queued from the web or the API (0 or unset: none)."""
+    try:
+        return int(settings.get("archive.transfer.web_max_bytes") or 0)
+    except ValueError:
+        return 0
+
+
+def queue_export(request, dossiers):
+    """Check the size cap and queue the export job of ``dossiers`` (checked
+    by ``enqueue_export``); returns the Job."""
+    limit = web_limit(request.registry.settings)
+    if limit:
+        size = transfer_job.payload_bytes(dossiers)
+        if size > limit:
+            raise TransferTooLarge(mapping={"size": size // 1024 ** 2, "max": limit // 1024 ** 2})
+    return transfer_job.enqueue_export(archive_root(request), request.registry, actor_of(request), dossiers,
+                                       transfer_dir(request), make_zip=True)
+
+
+def job_url(request, fonds, job):
+    return request.resource_url(fonds, "transfer-job", query={"id": job.id})
+
+
+@view_config(context=Fonds, name="transfer", renderer="templates/transfer_export.pt",
+             permission=perm.TRANSFER)
 def choose_and_export(context, request):
-    """The dossiers of this fonds due for transfer, all ticked; posting
-    builds the bag and records the transfer."""
+    """The dossiers of this fonds due for transfer (those not already in a
+    queued export), all ticked; posting queues the export job."""
     root = archive_root(request)
+    queued = {oid for job in transfer_job.active_jobs(root, context.code)
+              for oid in job.payload.get("dossiers", ())}
     due = service.load_dossiers(root, service.due_ids(root, context.code))
-    due = [d for d in due if request.has_permission(perm.TRANSFER, d)]
+    due = [d for d in due if request.has_permission(perm.TRANSFER, d) and d.id not in queued]
     choices = [(d.id, f"{d.file_code} – {d.title}") for d in due[:MAX_CHOICES]]
     form = ArchiveForm(request, TransferSelectSchema(), buttons=((_("Lập gói nộp lưu"), "save"),),
                        appstruct={"dossiers": [c[0] for c in choices]}, dossier_choices=choices)
 
     def export(data):
         dossiers = service.select_due(root, context.code, dossier_ids=sorted(data["dossiers"]))
-        limit = int(request.registry.settings.get("archive.transfer.web_max_bytes", WEB_MAX_BYTES))
-        size = sum(f.size for d in dossiers for r in d.values() for f in r.values())
-        if size > limit:
-            raise ValidationFailed(fields={"dossiers": _(
-                "Gói quá lớn để lập trên web (${size} MB, tối đa ${max} MB): chọn ít hồ sơ hơn "
-                "hoặc dùng lệnh archive-transfer trên máy chủ.",
-                mapping={"size": size // 1024 ** 2, "max": limit // 1024 ** 2})})
-        return service.export_transfer(root, request.registry, actor_of(request), dossiers,
-                                       transfer_dir(request), doc_type_name=doc_type_name,
-                                       make_zip=True)
+        return queue_export(request, dossiers)
 
-    transfer = form.submit(export) if choices else None
-    if transfer is not None:
-        flash(request, _("Đã lập gói nộp lưu ${number}: ${n} hồ sơ. Hồ sơ được ghi là đã nộp lưu "
-                         "khi nhập biên bản giao nhận.",
-                         mapping={"number": transfer.number, "n": len(transfer.dossiers)}))
-        return HTTPSeeOther(request.resource_url(transfer))
+    job = form.submit(export) if choices else None
+    if job is not None:
+        flash(request, _("Đã đưa việc lập gói nộp lưu ${number} (${n} hồ sơ) vào hàng đợi; trang "
+                         "này cho biết tiến độ. Hồ sơ được ghi là đã nộp lưu khi nhập biên bản "
+                         "giao nhận.", mapping={"number": job.payload["number"],
+                                                "n": len(job.payload["dossiers"])}))
+        return HTTPSeeOther(job_url(request, context, job))
     message = form.message
     if not choices:
         message = _("Không có hồ sơ nào đến hạn nộp lưu trong lựa chọn này.")
@@ -86,8 +107,31 @@ def choose_and_export(context, request):
         message = _("Chỉ hiện ${n} hồ sơ đầu tiên; dùng archive-transfer --year để chọn theo năm.",
                     mapping={"n": MAX_CHOICES})
     return {"form": form.render() if choices else "", "message": message,
+            "jobs": transfer_job.jobs_of_fonds(root, context.code), "job_states": JOB_STATES,
+            "job_url": lambda job: job_url(request, context, job),
             "page_title": _("Nộp lưu hồ sơ của phông ${name} vào lưu trữ lịch sử",
                             mapping={"name": context.name})}
+
+
+@view_config(context=Fonds, name="transfer-job", renderer="templates/transfer_job.pt",
+             permission=perm.TRANSFER)
+def export_progress(context, request):
+    """One export job of this fonds: progress (the page reloads itself while
+    the job runs), the reason of a failure, the transfer when done."""
+    root = archive_root(request)
+    queue = get_jobs(root)
+    job = queue.get(str(request.params.get("id", ""))) if queue is not None else None
+    if job is None or job.kind != transfer_job.KIND or job.payload.get("fonds") != context.code:
+        raise HTTPNotFound()
+    transfer = None
+    if job.state == "done" and job.result:
+        transfer = service.transfers_of(root).get(job.result.get("transfer_id"))
+    done, total, message = job.progress
+    return {"job": job, "transfer": transfer, "job_states": JOB_STATES,
+            "running": job.state in ("pending", "running"),
+            "percent": int(100 * done / total) if total else 0,
+            "error": request.localizer.translate(job.error) if job.error is not None else None,
+            "page_title": _("Lập gói nộp lưu ${number}", mapping={"number": job.payload["number"]})}
 
 
 @view_config(context=Transfers, renderer="templates/transfers.pt", permission=perm.HOME)

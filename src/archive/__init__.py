@@ -23,6 +23,7 @@ def main(global_config, **settings):
         config.include("archive.imports")
         config.include("archive.batches")
         config.include("archive.digitise")
+        config.include("archive.transfer")
         config.include("archive.search")
         config.include("archive.views")
     db = registry_db(config.registry)

@@ -50,6 +50,7 @@ ROUTES = (
     ("api.tombstones", "/api/v1/tombstones", root_factory),
     *DISPOSAL_ROUTES,
     *TRANSFER_ROUTES,
+    ("api.jobs", "/api/v1/jobs", _job_factory),
     ("api.job", "/api/v1/jobs/{id}", _job_factory),
     ("api.fonds.imports", "/api/v1/fonds/{code}/imports", fonds_factory),
     ("api.reports", "/api/v1/reports", root_factory),

@@ -59,6 +59,45 @@ def http_error(exc, request):
         exc.code, _("Lỗi ${code}.", mapping={"code": exc.code})))
 
 
+class RangeNotSatisfiable(ArchiveError):
+    """416 on a file download: the Range header asks for bytes past the end."""
+    status = 416
+    message = _("Khoảng byte yêu cầu (Range) nằm ngoài tệp.")
+
+    def __init__(self, size):
+        super().__init__()
+        self.size = size
+
+
+@exception_view_config(RangeNotSatisfiable, path_info=API, renderer="json")
+def range_not_satisfiable(exc, request):
+    request.tm.doom()  # nothing was downloaded: no journal entry
+    request.response.headers["Content-Range"] = f"bytes */{exc.size}"
+    return error_body(request, exc.status, exc.message)
+
+
+def check_range(request, response):
+    """WebOb answers an unsatisfiable Range itself, as text/plain, when the
+    response is sent; the API raises RangeNotSatisfiable first instead, so its
+    416 is a JSON error like every other.  Same conditions as WebOb's
+    ``conditional_response_app`` (a 304 wins; If-Range must match)."""
+    if request.method not in ("GET", "HEAD") or not request.range:
+        return
+    if request.if_none_match and response.etag:
+        if response.etag in request.if_none_match:
+            return
+    elif request.if_modified_since and response.last_modified:
+        if response.last_modified <= request.if_modified_since:
+            return
+    size = response.content_length
+    if (size is not None and response in request.if_range and response.content_range is None
+            and request.range.content_range(size) is None):
+        close = getattr(response.app_iter, "close", None)
+        if close is not None:
+            close()  # the opened blob file
+        raise RangeNotSatisfiable(size)
+
+
 class BadJSON(ArchiveError):
     status = 400
     message = _("Nội dung JSON không hợp lệ.")

@@ -1,6 +1,7 @@
-"""JSON API of transfers to the historical archive: build a bag of the
-fonds' dossiers due (written on the server, like the web action), record the
-receipt, cancel, read.  Documented in ``openapi.d/transfer.json``."""
+"""JSON API of transfers to the historical archive: queue the export of a
+bag of the fonds' dossiers due (a ``transfer.export`` job, like the web
+action: 202 with the job; the transfer exists once the job is done), record
+the receipt, cancel, read.  Documented in ``openapi.d/transfer.json``."""
 import colander
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
 from pyramid.view import view_config
@@ -10,12 +11,11 @@ from archive.db import archive_root
 from archive.i18n import _
 from archive.schemas import deserialize
 from archive.schemas.types import Text, length
-from archive.schemas.vocabularies import doc_type_name
 from archive.transfer import service
 from archive.transfer.resources import Transfer
 
 from ..helpers import actor_of
-from ..transfer import transfer_dir
+from ..transfer import queue_export
 from .factories import fonds_factory, root_factory
 from .views import json_body
 
@@ -81,11 +81,17 @@ def create_transfer(context, request):
     for dossier in dossiers:
         if not request.has_permission(perm.TRANSFER, dossier):
             raise HTTPForbidden()
-    transfer = service.export_transfer(root, request.registry, actor_of(request), dossiers,
-                                       transfer_dir(request), doc_type_name=doc_type_name,
-                                       make_zip=True)
-    request.response.status_int = 201
-    return transfer_json(transfer)
+    job = queue_export(request, dossiers)
+    payload = job.payload
+    status_url = request.route_url("api.job", id=job.id)
+    request.response.status_int = 202
+    request.response.headers["Location"] = status_url
+    return {"job_id": job.id, "state": job.state, "status_url": status_url,
+            "fonds": context.code, "number": payload["number"],
+            "transfer_id": payload["transfer_id"],
+            "transfer_url": request.route_url("api.transfer", id=payload["transfer_id"]),
+            "dossiers": [{"id": oid, "file_code": code}
+                         for oid, code in zip(payload["dossiers"], payload["codes"])]}
 
 
 @view_config(route_name="api.transfer", request_method="GET", renderer="json",

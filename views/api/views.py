@@ -23,7 +23,7 @@ from archive.services.fonds import create_fonds
 from ..files import file_response
 from ..helpers import actor_of
 from ..uploads import discard_all, refuse_classified, spool_uploads
-from .errors import BadJSON
+from .errors import BadJSON, check_range
 from .spec import spec_bytes
 
 MAX_JSON = 1024 * 1024
@@ -180,7 +180,9 @@ def get_record(context, request):
 
 @view_config(route_name="api.file", request_method="GET", permission=perm.DOWNLOAD)
 def get_file(context, request):
-    return file_response(request, context, inline=request.params.get("inline") == "1")
+    response = file_response(request, context, inline=request.params.get("inline") == "1")
+    check_range(request, response)  # a bad Range: 416 as JSON, not WebOb's text/plain
+    return response
 
 
 @view_config(route_name="api.tokens", request_method="POST", renderer="json",

@@ -21,7 +21,7 @@ STATE_LABELS = {
     CHECKED: _("Đã kiểm tra"),
     APPROVED: _("Đã duyệt"),
     ARCHIVED: _("Đã lưu kho"),
-    "rejected": _("Trả lại"),
+    "rejected": _("Đã trả lại"),  # a state; the button is "Trả lại"
 }
 
 

@@ -3,8 +3,9 @@ searchable PDF/A-2b rendition of every scan (issue 4, DOMAIN.md §5).
 
 - ``engine``: the run phase, free of ZODB: checks, text layers, DOCX/ODT
   text, and OCR: plain scans through ``scans`` (one Tesseract pass, PDF/A-2b
-  by pikepdf), every other file through OCRmyPDF (``proc``: their child
-  processes);
+  by pikepdf), every other file through OCRmyPDF, office documents'
+  renditions through LibreOffice (``office``); ``pdfa`` declares and
+  validates PDF/A-2b;
 - ``model``: ``FileText``/``PageText`` kept on each original as
   ``stored.digitisation``; ``text_status``, ``record_text_status``, ``file_text``;
 - ``services``: queue a file, store a result (once), correct a page;

@@ -38,7 +38,7 @@ from pyramid.settings import asbool
 
 from ..i18n import _
 from . import errors
-from .proc import die_with_parent, kill_group
+from ..children import die_with_parent, kill_group
 
 log = logging.getLogger(__name__)
 
@@ -439,7 +439,7 @@ def run_ocrmypdf(source, output, workdir, options, facts, progress=None):
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(ocrmypdf_command(source, output, options, facts), env=env,
                                    stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True, preexec_fn=die_with_parent)
+                                   start_new_session=True, preexec_fn=die_with_parent())
         try:
             done_before = -1
             while True:

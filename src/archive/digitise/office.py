@@ -19,7 +19,7 @@ import subprocess
 from ..i18n import _
 from . import errors, pdfa
 from .engine import DOCX, ODT, XLSX
-from .proc import die_with_parent, kill_group
+from ..children import die_with_parent, kill_group
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def convert(path, media_type, workdir, output, timeout):
     with open(os.path.join(folder, "soffice.log"), "wb") as log_file:
         process = subprocess.Popen(cmd, env=env, stdout=log_file, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True,
-                                   preexec_fn=die_with_parent)
+                                   preexec_fn=die_with_parent())
         try:
             process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:

@@ -37,7 +37,7 @@ import time
 from PIL import Image
 
 from . import errors, pdfa
-from .proc import die_with_parent, kill_group
+from ..children import die_with_parent, kill_group
 
 log = logging.getLogger(__name__)
 
@@ -230,7 +230,7 @@ class Reader:
             ["tesseract", base + ".txt", base, "-l", self.options.languages,
              "-c", "textonly_pdf=1", "hocr", "pdf"],
             env=dict(os.environ, OMP_THREAD_LIMIT="1"), stdout=log_file, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=die_with_parent)
+            stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=die_with_parent())
         return {"pages": chunk, "base": base, "process": process, "log": log_file}
 
     def _finish(self, run, done):
@@ -279,7 +279,7 @@ def detect_orientation(image, options):
     try:
         out = subprocess.run(["tesseract", image, "stdout", "--psm", "0", "-l", "osd"],
                              env=dict(os.environ, OMP_THREAD_LIMIT="1"), capture_output=True,
-                             text=True, timeout=options.timeout, preexec_fn=die_with_parent)
+                             text=True, timeout=options.timeout, preexec_fn=die_with_parent())
     except subprocess.TimeoutExpired:
         return 0, 0.0
     turn, conf = _ROTATE.search(out.stdout), _ORIENT_CONF.search(out.stdout)

@@ -39,7 +39,7 @@ def enqueue_text_job(root, stored, actor, registry=None):
     state.error = None
     job = enqueue_job(root, JOB_KIND, {"file_id": stored.id}, actor=actor,
                       title=_("Nhận dạng văn bản: ${name}", mapping={"name": stored.name}),
-                      dedupe_key=f"{JOB_KIND}:{stored.id}", registry=registry)
+                      dedupe_key=f"{JOB_KIND}:{stored.id}", registry=registry, context=stored)
     state.job_id = job.id
     return job
 

@@ -14,7 +14,7 @@ Generation 1 is the first release: nothing to do.
 """
 import logging
 
-from . import g02_jobs, g03_digitisation, g04_retention, g05_disposition
+from . import g02_jobs, g03_digitisation, g04_retention, g05_disposition, g06_jobs_context
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,7 @@ STEPS = {
     3: g03_digitisation.step,
     4: g04_retention.step,
     5: g05_disposition.step,
+    6: g06_jobs_context.step,
 }
 GENERATION = max(STEPS)
 

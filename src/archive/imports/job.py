@@ -43,7 +43,7 @@ def enqueue_import(root, registry, actor, fonds, zip_path, name):
     from archive.jobs import enqueue_job
 
     job = enqueue_job(root, KIND, {"fonds": fonds.code, "zip": zip_path, "name": name},
-                      actor=actor, registry=registry,
+                      actor=actor, registry=registry, context=fonds,
                       title=_("Nhập hàng loạt ${name} vào phông ${code}",
                               mapping={"name": name, "code": fonds.code}).interpolate())
     index = import_jobs(root)

@@ -32,6 +32,8 @@ from pyramid.threadlocal import get_current_registry
 from ..errors import ArchiveError
 from ..events import SYSTEM
 from ..i18n import _
+from ..resources import Fonds
+from ..resources.base import find_archive_root as find_root_of
 from .events import JobDone, JobEnqueued, JobFailedEvent, JobRetried
 from .queue import STATES, Job, JobQueue
 
@@ -39,7 +41,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["enqueue_job", "get_jobs", "retry_job", "JobFailed", "LeaseLost", "Job", "JobQueue",
            "STATES", "JobEnqueued", "JobDone", "JobFailedEvent", "JobRetried", "start_worker",
-           "stop_worker", "JobNotFound", "JobNotRetriable"]
+           "stop_worker", "JobNotFound", "JobNotRetriable", "job_context", "place_job"]
 
 JOBS_KEY = "jobs"
 
@@ -81,11 +83,77 @@ def _registry(registry):
     return registry if registry is not None else get_current_registry()
 
 
+# payload keys naming a job's context when the caller names none (and for the
+# jobs queued before generation 6): an object id of root.objectmap, or a fonds code
+CONTEXT_KEYS = ("context_id", "file_id", "record_id", "dossier_id", "batch_id", "transfer_id",
+                "fonds_id")
+
+
+def context_from_payload(root, payload):
+    """The object a job's payload names (see CONTEXT_KEYS), or None."""
+    payload = payload if isinstance(payload, dict) else {}
+    for key in CONTEXT_KEYS:
+        value = payload.get(key)
+        if isinstance(value, str) and value:
+            obj = root.objectmap.get(value)
+            if obj is not None:
+                return obj
+    code = payload.get("fonds")
+    if isinstance(code, str) and code and "fonds" in root:
+        return root["fonds"].get(code)
+    return None
+
+
+def locate(context):
+    """(id, ids of it and its ancestors, fonds code) of a job's context:
+    the fonds is its Fonds ancestor's code, else the ``fonds_code`` of the
+    first object in the lineage that has one (batches, transfers), else ""."""
+    if context is None:
+        return None, (), ""
+    path, fonds, obj = [], None, context
+    while obj is not None and not getattr(obj, "is_archive_root", False):
+        oid = getattr(obj, "id", None)
+        if isinstance(oid, str) and oid:
+            path.append(oid)
+        if fonds is None:
+            if isinstance(obj, Fonds):
+                fonds = obj.code
+            elif isinstance(getattr(obj, "fonds_code", None), str):
+                fonds = obj.fonds_code
+        obj = getattr(obj, "__parent__", None)
+    return (path[0] if path else None), tuple(path), fonds or ""
+
+
+def place_job(root, queue, job, context=None):
+    """Give ``job`` its context: ``context`` (an object, or an id of
+    root.objectmap), else what its payload names; none: administrators
+    and the job's creator only see it."""
+    if isinstance(context, str):
+        context = root.objectmap.get(context)
+    if context is None:
+        context = context_from_payload(root, job.payload)
+    queue.place(job, *locate(context))
+
+
+def job_context(root, job):
+    """The object that decides who sees ``job``, or None (none, gone, or in
+    no fonds: then administrators and the job's creator only see it)."""
+    if not job.context_id or not job.fonds:
+        return None
+    obj = root.objectmap.get(job.context_id)
+    return obj if obj is not None and obj.__parent__ is not None else None
+
+
 def enqueue_job(root, kind, payload, actor=None, title="", dedupe_key=None, registry=None,
-                max_attempts=None, not_before=None):
+                max_attempts=None, not_before=None, context=None):
     """Queue a job of ``kind`` in the current transaction and return it (the
     existing pending or running job when ``dedupe_key`` is already queued).
-    Workers see it after the commit; the in-process worker is woken then."""
+    Workers see it after the commit; the in-process worker is woken then.
+
+    ``context``: the object (or its id in root.objectmap) whose readers may
+    see the job (a file, dossier, fonds, batch, transfer...); by default
+    the one its payload names (``CONTEXT_KEYS``); with none, only the
+    administrators and the job's creator see it."""
     registry = _registry(registry)
     settings = getattr(registry, "settings", None) or {}
     actor = actor or SYSTEM
@@ -94,6 +162,7 @@ def enqueue_job(root, kind, payload, actor=None, title="", dedupe_key=None, regi
     queue = get_jobs(root, create=True)
     job = Job(kind, payload, title=title, created_by=actor.login, max_attempts=max_attempts,
               not_before=not_before, dedupe_key=dedupe_key)
+    place_job(root, queue, job, context)
     added = queue.add(job)
     if added is not job:
         return added
@@ -180,7 +249,20 @@ def stop_worker(registry, timeout=30):
         registry.job_worker = None
 
 
+def forget_destroyed(event):
+    """A dossier is destroyed (disposal): the jobs about it or its files are
+    seen by administrators and their creators only from now on."""
+    root = find_root_of(event.obj)
+    queue = get_jobs(root) if root is not None else None
+    oid = getattr(event.obj, "id", None)
+    if queue is not None and oid:
+        queue.context_gone(oid)
+
+
 def includeme(config):
+    from ..disposal.events import DossierDestroyed
+
+    config.add_subscriber(forget_destroyed, DossierDestroyed)
     if getattr(config.registry, "job_handlers", None) is None:
         config.registry.job_handlers = {}
         config.registry.job_worker = None

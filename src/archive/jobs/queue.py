@@ -9,6 +9,12 @@ same transactions, so that nothing ever scans every job:
   claim first takes back the jobs whose lease has expired (a worker died);
   ``lease_of``: id -> expires finds a job's key there;
 - ``by_state``: a tree set of (state, created, id), for the jobs page;
+- who may see a job (evolve step 6): ``by_fonds``, a tree set of (fonds
+  code, state, created, id) -- the fonds of the job's context, "" when it
+  has none or its context is gone (administrators only) --, ``by_owner``,
+  (login of its creator, fonds code, state, created, id), and
+  ``by_context``, (id of the context or one of its ancestors, job id), to
+  find the jobs of a destroyed dossier; see ``JobQueue.visible_page``;
 - ``dedupe``: dedupe key -> id of the pending or running job that has it;
 - one ``Length`` per state (conflict-free counters).
 
@@ -19,6 +25,8 @@ transactions do not conflict with its heartbeat.  Every write that belongs to
 a claim (progress, result, failure) first checks the job still carries the
 claim's token: a worker whose lease was taken over changes nothing.
 """
+import heapq
+import itertools
 import time
 
 from BTrees.Length import Length
@@ -54,6 +62,9 @@ class Job(Persistent):
     finished = None
     dedupe_key = None
     not_before = 0.0
+    context_id = None       # id (root.objectmap) of the object that says who sees the job
+    context_path = ()       # ids of the context and its ancestors
+    fonds = None            # code of the context's fonds; "" none or gone; None not yet known
 
     def __init__(self, kind, payload, title="", created_by="", max_attempts=3,
                  not_before=None, dedupe_key=None):
@@ -84,14 +95,24 @@ class Job(Persistent):
     def state_key(self):
         return (self.state, self.created_ns, self.id)
 
+    @property
+    def fonds_key(self):
+        return (self.fonds or "", self.state, self.created_ns, self.id)
+
+    @property
+    def owner_key(self):
+        return (self.created_by or "", self.fonds or "", self.state, self.created_ns, self.id)
+
     def __repr__(self):
         return f"<Job {self.kind} {self.id} {self.state} attempts={self.attempts}>"
 
 
 class JobQueue(Persistent):
     """``root["jobs"]``: every job, and the indexes described in the module.
-    Archivists (of any fonds) may see the jobs and retry failed ones
-    (DIGITISE here); administrators may anyway (the root's ACL)."""
+    Archivists (of any fonds) may open the jobs page (DIGITISE here) and
+    administrators anyway (the root's ACL); which jobs each one sees there
+    is decided per job (``archive.views.jobs.may_see``): administrators all,
+    others those of the fonds they may view and their own."""
 
     __name__ = "jobs"
     __parent__ = None
@@ -114,6 +135,25 @@ class JobQueue(Persistent):
         self.lease_of[""] = NEVER
         self.by_state.add(("", 0, ""))
         self.dedupe[""] = ""
+        self.add_visibility_indexes()
+
+    def add_visibility_indexes(self):
+        """The indexes of who sees which job (evolve step 6 for an older
+        queue, which then fills them with ``place``); False if present."""
+        if getattr(self, "by_fonds", None) is not None:
+            return False
+        self.by_fonds = OOTreeSet()
+        self.by_owner = OOTreeSet()
+        self.by_context = OOTreeSet()
+        self.by_fonds.add(("", "", 0, ""))   # sentinels (see above)
+        self.by_owner.add(("", "", "", 0, ""))
+        self.by_context.add(("", ""))
+        return True
+
+    @property
+    def indexed(self):
+        """True when the visibility indexes exist (generation 6)."""
+        return getattr(self, "by_fonds", None) is not None
 
     # ------------------------------------------------------------- reading
     def get(self, job_id, default=None):
@@ -149,6 +189,96 @@ class JobQueue(Persistent):
             chosen = [keys[i] for i in range(start, min(total, start + size))]
         return total, [self.jobs[key[2]] for key in chosen]
 
+    # ------------------------------------------------------------- visibility
+    def _range(self, tree, prefix):
+        return tree.keys(prefix + (0, ""), prefix + (2 ** 64, MAX_KEY))
+
+    def owner_fonds(self, login):
+        """The fonds codes ("" included) of the jobs ``login`` created: a
+        skip-scan of ``by_owner`` (one lookup per code, not per job)."""
+        codes, low = [], (login, "")
+        while True:
+            try:
+                key = self.by_owner.minKey(low)
+            except ValueError:
+                break
+            if key[0] != login:
+                break
+            codes.append(key[1])
+            low = (login, key[1] + MAX_KEY)
+        return codes
+
+    def _visible_ranges(self, state, fonds_codes, login):
+        """Disjoint key ranges whose union is the jobs of ``state`` seen by a
+        user who may view ``fonds_codes`` and is ``login``: the jobs of
+        those fonds, and their own jobs of any other fonds (or of none)."""
+        fonds_codes = sorted({code for code in fonds_codes if code})
+        ranges = [(self._range(self.by_fonds, (code, state)), 2) for code in fonds_codes]
+        if login:
+            ranges += [(self._range(self.by_owner, (login, code, state)), 3)
+                       for code in self.owner_fonds(login) if code not in fonds_codes]
+        return ranges
+
+    def count_visible(self, state, fonds_codes, login):
+        return sum(len(keys) for keys, _at in self._visible_ranges(state, fonds_codes, login))
+
+    def visible_page(self, state, fonds_codes, login, start, size):
+        """(total, jobs): the jobs of ``state`` that a user who may view the
+        fonds ``fonds_codes`` and whose login is ``login`` sees, newest
+        first, ``size`` of them from ``start``.  Reads start + size keys of
+        the indexes and ``size`` jobs, never the whole queue."""
+        ranges = self._visible_ranges(state, fonds_codes, login)
+        total = sum(len(keys) for keys, _at in ranges)
+
+        def newest_first(keys, at):
+            for i in range(len(keys) - 1, -1, -1):
+                key = keys[i]
+                yield (key[at], key[at + 1])   # (created_ns, id)
+
+        merged = heapq.merge(*(newest_first(keys, at) for keys, at in ranges), reverse=True)
+        chosen = itertools.islice(merged, start, start + size)
+        return total, [self.jobs[job_id] for _ns, job_id in chosen]
+
+    def _index(self, job):
+        if not self.indexed:
+            return
+        self.by_fonds.add(job.fonds_key)
+        self.by_owner.add(job.owner_key)
+        for oid in job.context_path:
+            self.by_context.add((oid, job.id))
+
+    def _unindex(self, job):
+        if not self.indexed:
+            return
+        self.by_fonds.remove(job.fonds_key)
+        self.by_owner.remove(job.owner_key)
+        for oid in job.context_path:
+            self.by_context.remove((oid, job.id))
+
+    def place(self, job, context_id, context_path, fonds):
+        """Name (or change) the job's context and fonds, its index entries with them."""
+        if job.fonds is not None and job.__parent__ is self:
+            self._unindex(job)
+        job.context_id = context_id
+        job.context_path = tuple(context_path)
+        job.fonds = fonds or ""
+        if job.__parent__ is self:
+            self._index(job)
+
+    def jobs_about(self, oid):
+        """The ids of the jobs whose context is ``oid`` or lies under it."""
+        if not self.indexed:
+            return []
+        return [job_id for _oid, job_id in self.by_context.keys((oid, ""), (oid, MAX_KEY))
+                if job_id]
+
+    def context_gone(self, oid):
+        """The object ``oid`` (and what is under it) left the archive: its
+        jobs are then seen by administrators and their creators only."""
+        for job_id in self.jobs_about(oid):
+            job = self.jobs[job_id]
+            self.place(job, job.context_id, (), "")
+
     def next_due(self):
         """The earliest time a pending job may run (None: nothing pending)."""
         due = self.runnable.minKey()[0]
@@ -168,7 +298,13 @@ class JobQueue(Persistent):
             return
         self.by_state.remove(job.state_key)
         self.counts[job.state].change(-1)
+        if self.indexed and job.fonds is not None:
+            self.by_fonds.remove(job.fonds_key)
+            self.by_owner.remove(job.owner_key)
         job.state = state
+        if self.indexed and job.fonds is not None:
+            self.by_fonds.add(job.fonds_key)
+            self.by_owner.add(job.owner_key)
         self.by_state.add(job.state_key)
         self.counts[state].change(1)
         if state in ("done", "failed") and job.dedupe_key:
@@ -187,6 +323,9 @@ class JobQueue(Persistent):
         self.by_state.add(job.state_key)
         self.counts[job.state].change(1)
         self.runnable[job.runnable_key] = job.id
+        if job.fonds is None:
+            job.fonds = ""
+        self._index(job)
         return job
 
     def _drop_lease(self, job):

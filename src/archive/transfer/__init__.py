@@ -14,3 +14,8 @@ their encoding, shared by export and import), ``bag`` (writing the bag),
 ``service`` (select, export, receipt, cancel), ``importer``, ``events``,
 ``errors``.
 """
+
+
+def includeme(config):
+    """The export job's handler and its subscriber (``job``)."""
+    config.include(".job")

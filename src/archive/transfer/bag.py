@@ -24,6 +24,7 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 import zipfile
 from urllib.parse import quote
 from xml.etree import ElementTree as ET
@@ -336,8 +337,13 @@ TRANSFER_LIST_COLUMNS = ("stt", "file_code", "title", "start_date", "end_date", 
 
 def copy_blob(stored, target):
     """Copy a stored file's blob to ``target``; returns its SHA-256."""
+    return copy_path(blob_path(stored), target)
+
+
+def copy_path(source, target):
+    """Copy the file ``source`` to ``target``; returns its SHA-256."""
     digest = hashlib.sha256()
-    with open(blob_path(stored), "rb") as src, open(target, "wb") as out:
+    with open(source, "rb") as src, open(target, "wb") as out:
         for chunk in iter(lambda: src.read(CHUNK), b""):
             digest.update(chunk)
             out.write(chunk)
@@ -356,106 +362,260 @@ def make_bag_isolated(path, bag_info):
 
 
 class BagResult:
-    def __init__(self, path, name, payload_oxum, counts, expected):
+    def __init__(self, path, name, payload_oxum, counts, expected, zip_path=None):
         self.path = path
         self.name = name
         self.payload_oxum = payload_oxum
         self.counts = counts
         self.expected = expected   # bag-relative path -> stored SHA-256
+        self.zip_path = zip_path
+
+
+# --------------------------------------------------------------------------- staging
+#
+# A bag is written into a hidden folder beside its target,
+# ``.<name>.<random>.part``, and renamed to ``<name>`` only once it is
+# complete and checked; its ZIP likewise (``<name>.zip.<random>.part``).  A
+# process killed midway leaves only such ``.part`` leftovers, which the next
+# run for the same name removes first: nothing half-written ever carries the
+# bag's own name.
+
+def _part_suffix():
+    return uuid.uuid4().hex[:12]
+
+
+def bag_owner(path):
+    """The ``Internal-Sender-Identifier`` (the transfer id) in the bag-info of
+    the bag at ``path``, or None."""
+    try:
+        with open(os.path.join(path, "bag-info.txt"), encoding="utf-8") as fh:
+            for line in fh:
+                key, sep, value = line.partition(":")
+                if sep and key.strip() == "Internal-Sender-Identifier":
+                    return value.strip()
+    except OSError:
+        return None
+    return None
+
+
+def _remove(path):
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path, ignore_errors=True)
+    elif os.path.lexists(path):
+        os.remove(path)
+
+
+def clear_leftovers(out_dir, name, owner=None):
+    """Remove what an interrupted run for ``name`` left in ``out_dir``: the
+    ``.part`` folders and files; and, when ``owner`` (a transfer id) is given,
+    the finished bag ``name`` and its ZIP if that bag is ``owner``'s (a job
+    that ran again: its first run was cut off before its transfer was
+    recorded).  Raises BagExists when the target is somebody else's."""
+    out_dir = os.path.abspath(out_dir)
+    if os.path.isdir(out_dir):
+        for entry in os.listdir(out_dir):
+            if (entry.startswith(f".{name}.") and entry.endswith(".part")) or \
+                    (entry.startswith(f"{name}.zip.") and entry.endswith(".part")):
+                _remove(os.path.join(out_dir, entry))
+    target = os.path.join(out_dir, name)
+    zip_path = target + ".zip"
+    if os.path.lexists(target):
+        if owner is None or bag_owner(target) != owner:
+            raise BagExists(mapping={"path": target})
+        _remove(zip_path)    # the ZIP first: it is made from the folder
+        _remove(target)
+    elif owner is not None and os.path.lexists(zip_path):
+        raise BagExists(mapping={"path": zip_path})
+
+
+def free_space(path):
+    """Free bytes on the file system that holds ``path`` (or would: the
+    nearest existing parent)."""
+    path = os.path.abspath(path)
+    while not os.path.exists(path):
+        parent = os.path.dirname(path)
+        if parent == path:
+            break
+        path = parent
+    return shutil.disk_usage(path).free
+
+
+def space_needed(payload_bytes, make_zip):
+    """Bytes a bag of ``payload_bytes`` of files needs: the copies, the ZIP
+    (files already compressed -- PDF, JPEG -- hardly shrink) and a margin for
+    the metadata."""
+    return payload_bytes * (2 if make_zip else 1) + 16 * 1024 ** 2
+
+
+# --------------------------------------------------------------------------- writing in steps
+
+def dossier_folder(staging, dossier_code):
+    return os.path.join(staging, dossier_code)
+
+
+def write_metadata(staging, fonds, dossiers, transfer_number, transfer_id, created, actor_login,
+                   doc_type_name=None):
+    """Write every metadata file of the bag into ``staging`` (the payload
+    root, before bagit moves it under ``data/``) -- METS.xml, metadata.csv,
+    index.html per dossier, dossiers.csv and index.html of the transfer --
+    reading ``dossiers`` (persistent objects: inside a transaction).
+    Returns ``(files, info, counts)``: ``files`` the files to copy, plain
+    dicts (stored_id, blob, bag_path, sha256, size), ``info`` the bag-info."""
+    import bagit
+
+    files = []
+    counts = {"dossiers": 0, "records": 0, "files": 0, "bytes": 0}
+    list_rows = []
+    for dossier in dossiers:
+        base = dossier_folder(staging, dossier.file_code)
+        os.makedirs(base)
+        planned = plan_files(dossier)
+        for item in planned:
+            files.append({"stored_id": item.stored.id, "blob": blob_path(item.stored),
+                          "bag_path": f"data/{dossier.file_code}/{item.path}",
+                          "sha256": item.stored.sha256, "size": item.stored.size})
+            counts["bytes"] += item.stored.size
+        write_xml(build_mets(dossier, fonds, planned, transfer_number, created, doc_type_name),
+                  os.path.join(base, "METS.xml"))
+        write_csv(os.path.join(base, "metadata.csv"), csv_columns(), metadata_rows(dossier, planned))
+        with open(os.path.join(base, "index.html"), "w", encoding="utf-8") as fh:
+            fh.write(dossier_html(dossier, fonds, planned, transfer_number, doc_type_name))
+        counts["dossiers"] += 1
+        counts["records"] += dossier.doc_total
+        counts["files"] += len(planned)
+        list_rows.append({"stt": counts["dossiers"], "file_code": dossier.file_code,
+                          "title": dossier.title, "start_date": dossier.start_date or "",
+                          "end_date": dossier.end_date or "",
+                          "retention": md.encode(dossier.retention)[1],
+                          "doc_total": dossier.doc_total, "page_total": dossier.page_total,
+                          "file_total": len(planned), "notes": dossier.notes or ""})
+    write_csv(os.path.join(staging, "dossiers.csv"), TRANSFER_LIST_COLUMNS, list_rows)
+    with open(os.path.join(staging, "index.html"), "w", encoding="utf-8") as fh:
+        fh.write(transfer_html(fonds, dossiers, transfer_number, created, counts))
+    starts = [d.start_date for d in dossiers if d.start_date]
+    ends = [d.end_date for d in dossiers if d.end_date]
+    info = {
+        "Source-Organization": fonds.name,
+        "Source-Organization-Identifier": fonds.organ_id,
+        "Fonds-Code": fonds.code,
+        "External-Identifier": transfer_number,
+        "Internal-Sender-Identifier": transfer_id,
+        "External-Description": (f"Hồ sơ bảo quản vĩnh viễn của phông {fonds.name} nộp lưu "
+                                 f"vào lưu trữ lịch sử: {counts['dossiers']} hồ sơ."),
+        "Contact-Name": actor_login,
+        "Transfer-Date": created[:10],
+        "Date-Start": min(starts) if starts else "",
+        "Date-End": max(ends) if ends else "",
+        "Dossier-Count": str(counts["dossiers"]),
+        "Record-Count": str(counts["records"]),
+        "File-Count": str(counts["files"]),
+        "Payload-Files-Bytes": str(counts["bytes"]),
+        "Bag-Software-Agent": f"{SOFTWARE} (bagit-python {bagit.VERSION})",
+    }
+    return files, info, counts
+
+
+def copy_files(staging, files, progress=None):
+    """Copy every planned file from its blob into ``staging``, checking its
+    SHA-256 against the stored one (BagIntegrityError otherwise);
+    ``progress(done, total)`` after each file.  Needs no transaction: the
+    blob paths are committed, immutable files."""
+    total = len(files)
+    for done, item in enumerate(files, 1):
+        target_file = os.path.join(staging, *item["bag_path"].split("/")[1:])
+        os.makedirs(os.path.dirname(target_file), exist_ok=True)
+        if copy_path(item["blob"], target_file) != item["sha256"]:
+            raise BagIntegrityError(mapping={"path": item["bag_path"]})
+        if progress is not None:
+            progress(done, total)
+
+
+def seal_bag(staging, info, expected):
+    """Make ``staging`` a bag (bagit-python: manifests, bag-info with
+    Payload-Oxum) and check every manifest entry against ``expected``
+    (bag path -> stored SHA-256).  Returns the Payload-Oxum."""
+    import bagit
+
+    make_bag_isolated(staging, info)
+    bag = bagit.Bag(staging)
+    for bag_path, sha in expected.items():
+        entry = bag.entries.get(bag_path)
+        if entry is None or entry.get("sha256") != sha:
+            raise BagIntegrityError(mapping={"path": bag_path})
+    return bag.info.get("Payload-Oxum")
 
 
 def write_bag(out_dir, name, fonds, dossiers, transfer_number, transfer_id, created, actor,
-              doc_type_name=None):
+              doc_type_name=None, make_zip=False, owner=None, progress=None):
     """Write the bag ``out_dir/name`` for ``dossiers`` of ``fonds`` (inside a
-    transaction: blobs are read).  Raises BagExists, BagIntegrityError; on any
-    error nothing is left behind."""
-    import bagit
-
+    transaction: blobs are read), and its ZIP ``out_dir/name.zip`` when
+    ``make_zip``.  Raises BagExists (``owner``: see ``clear_leftovers``),
+    BagIntegrityError; on any error nothing is left behind."""
     out_dir = os.path.abspath(out_dir)
     target = os.path.join(out_dir, name)
-    staging = os.path.join(out_dir, f".{name}.part")
-    if os.path.exists(target):
-        raise BagExists(mapping={"path": target})
+    clear_leftovers(out_dir, name, owner)
     os.makedirs(out_dir, exist_ok=True)
-    if os.path.exists(staging):
-        shutil.rmtree(staging)
+    staging = os.path.join(out_dir, f".{name}.{_part_suffix()}.part")
     os.makedirs(staging)
     try:
-        expected = {}
-        counts = {"dossiers": 0, "records": 0, "files": 0, "bytes": 0}
-        list_rows = []
-        for dossier in dossiers:
-            base = os.path.join(staging, dossier.file_code)
-            os.makedirs(base)
-            planned = plan_files(dossier)
-            for item in planned:
-                target_file = os.path.join(base, *item.path.split("/"))
-                os.makedirs(os.path.dirname(target_file), exist_ok=True)
-                bag_path = f"data/{dossier.file_code}/{item.path}"
-                if copy_blob(item.stored, target_file) != item.stored.sha256:
-                    raise BagIntegrityError(mapping={"path": bag_path})
-                expected[bag_path] = item.stored.sha256
-                counts["bytes"] += item.stored.size
-            write_xml(build_mets(dossier, fonds, planned, transfer_number, created, doc_type_name),
-                      os.path.join(base, "METS.xml"))
-            write_csv(os.path.join(base, "metadata.csv"), csv_columns(), metadata_rows(dossier, planned))
-            with open(os.path.join(base, "index.html"), "w", encoding="utf-8") as fh:
-                fh.write(dossier_html(dossier, fonds, planned, transfer_number, doc_type_name))
-            counts["dossiers"] += 1
-            counts["records"] += dossier.doc_total
-            counts["files"] += len(planned)
-            list_rows.append({"stt": counts["dossiers"], "file_code": dossier.file_code,
-                              "title": dossier.title, "start_date": dossier.start_date or "",
-                              "end_date": dossier.end_date or "",
-                              "retention": md.encode(dossier.retention)[1],
-                              "doc_total": dossier.doc_total, "page_total": dossier.page_total,
-                              "file_total": len(planned), "notes": dossier.notes or ""})
-        write_csv(os.path.join(staging, "dossiers.csv"), TRANSFER_LIST_COLUMNS, list_rows)
-        with open(os.path.join(staging, "index.html"), "w", encoding="utf-8") as fh:
-            fh.write(transfer_html(fonds, dossiers, transfer_number, created, counts))
-        starts = [d.start_date for d in dossiers if d.start_date]
-        ends = [d.end_date for d in dossiers if d.end_date]
-        info = {
-            "Source-Organization": fonds.name,
-            "Source-Organization-Identifier": fonds.organ_id,
-            "Fonds-Code": fonds.code,
-            "External-Identifier": transfer_number,
-            "Internal-Sender-Identifier": transfer_id,
-            "External-Description": (f"Hồ sơ bảo quản vĩnh viễn của phông {fonds.name} nộp lưu "
-                                     f"vào lưu trữ lịch sử: {counts['dossiers']} hồ sơ."),
-            "Contact-Name": actor.login,
-            "Transfer-Date": created[:10],
-            "Date-Start": min(starts) if starts else "",
-            "Date-End": max(ends) if ends else "",
-            "Dossier-Count": str(counts["dossiers"]),
-            "Record-Count": str(counts["records"]),
-            "File-Count": str(counts["files"]),
-            "Payload-Files-Bytes": str(counts["bytes"]),
-            "Bag-Software-Agent": f"{SOFTWARE} (bagit-python {bagit.VERSION})",
-        }
-        make_bag_isolated(staging, info)
-        bag = bagit.Bag(staging)
-        for bag_path, sha in expected.items():
-            entry = bag.entries.get(bag_path)
-            if entry is None or entry.get("sha256") != sha:
-                raise BagIntegrityError(mapping={"path": bag_path})
-        os.rename(staging, target)
+        files, info, counts = write_metadata(staging, fonds, dossiers, transfer_number,
+                                             transfer_id, created, actor.login, doc_type_name)
+        copy_files(staging, files, progress)
+        expected = {f["bag_path"]: f["sha256"] for f in files}
+        oxum = seal_bag(staging, info, expected)
+        zip_path = finish_bag(staging, target, make_zip)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return BagResult(target, name, bag.info.get("Payload-Oxum"), counts, expected)
+    return BagResult(target, name, oxum, counts, expected, zip_path)
 
 
-def zip_bag(bag_dir, zip_path):
-    """A ZIP of the bag (its top folder included), for download; written
-    beside and renamed into place when complete."""
-    part = zip_path + ".part"
-    base = os.path.dirname(os.path.abspath(bag_dir))
-    with zipfile.ZipFile(part, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=1) as zf:
-        for dirpath, dirnames, filenames in os.walk(bag_dir):
-            dirnames.sort()
-            for filename in sorted(filenames):
-                full = os.path.join(dirpath, filename)
-                zf.write(full, os.path.relpath(full, base))
-    os.replace(part, zip_path)
+def finish_bag(staging, target, make_zip, progress=None):
+    """Give the sealed bag ``staging`` its name ``target`` (and write its ZIP
+    first when ``make_zip``: ``target.zip``, renamed into place last).
+    Returns the ZIP's path or None."""
+    zip_part = None
+    if make_zip:
+        zip_part = f"{target}.zip.{_part_suffix()}.part"
+        zip_bag(staging, zip_part, arcroot=os.path.basename(target), progress=progress,
+                final=False)
+    try:
+        os.rename(staging, target)
+    except OSError:
+        if zip_part:
+            _remove(zip_part)
+        if os.path.exists(target):
+            raise BagExists(mapping={"path": target})
+        raise
+    if zip_part:
+        os.replace(zip_part, target + ".zip")
+        return target + ".zip"
+    return None
+
+
+def zip_bag(bag_dir, zip_path, arcroot=None, progress=None, final=True):
+    """A ZIP of the bag (its top folder included, named ``arcroot`` or the
+    folder's own name), for download; written to a ``.part`` file beside and
+    renamed into place when complete (``final=False``: written to
+    ``zip_path`` itself, which the caller renames).  ``progress(done,
+    total)`` after each file."""
+    part = f"{zip_path}.{_part_suffix()}.part" if final else zip_path
+    root_name = arcroot or os.path.basename(os.path.abspath(bag_dir))
+    entries = []
+    for dirpath, dirnames, filenames in os.walk(bag_dir):
+        dirnames.sort()
+        for filename in sorted(filenames):
+            entries.append(os.path.join(dirpath, filename))
+    try:
+        with zipfile.ZipFile(part, "w", zipfile.ZIP_DEFLATED, allowZip64=True,
+                             compresslevel=1) as zf:
+            for done, full in enumerate(entries, 1):
+                zf.write(full, os.path.join(root_name, os.path.relpath(full, bag_dir)))
+                if progress is not None:
+                    progress(done, len(entries))
+        if final:
+            os.replace(part, zip_path)
+    except BaseException:
+        _remove(part)
+        raise
     return zip_path

@@ -62,3 +62,23 @@ class TargetNotEmpty(ArchiveError):
 class NoTransfers(ArchiveError):
     status = 500
     message = _("Cơ sở dữ liệu chưa có sổ nộp lưu: hãy chạy archive-evolve.")
+
+
+class NotEnoughSpace(ArchiveError):
+    status = 507
+    message = _("Không đủ chỗ trống trên đĩa để lập gói nộp lưu: cần khoảng ${need} MB, chỉ còn "
+                "${free} MB ở ${path}. Hãy giải phóng chỗ trống, chọn ít hồ sơ hơn hoặc đặt "
+                "archive.transfer_dir sang ổ đĩa khác.")
+
+
+class TransferQueued(ArchiveError):
+    status = 409
+    message = _("Hồ sơ ${code} đang được lập gói nộp lưu ${number} (công việc chưa xong): chờ "
+                "công việc đó kết thúc.")
+
+
+class TransferTooLarge(ArchiveError):
+    status = 413
+    message = _("Gói quá lớn để lập từ web (${size} MB, tối đa ${max} MB theo thiết lập "
+                "archive.transfer.web_max_bytes): chọn ít hồ sơ hơn hoặc dùng lệnh archive-transfer "
+                "trên máy chủ.")

@@ -24,6 +24,26 @@ class Transfers(Folder):
         self.counters[year] = value
         return f"NL-{year}-{value:04d}"
 
+    # the export jobs (archive.transfer.job) per fonds: (fonds code, created_ns)
+    # -> job id, made at the first job (no evolve step needed)
+    jobs = None
+
+    def add_job(self, fonds_code, job):
+        if self.jobs is None:
+            self.jobs = OOBTree()
+        self.jobs[(fonds_code, job.created_ns)] = job.id
+
+    def job_ids(self, fonds_code, limit=50):
+        """Ids of the fonds' export jobs, newest first."""
+        if self.jobs is None:
+            return []
+        out = []
+        for key in reversed(self.jobs.keys((fonds_code, 0), (fonds_code, 2 ** 64))):
+            out.append(self.jobs[key])
+            if len(out) >= limit:
+                break
+        return out
+
 
 class Transfer(Persistent):
     """One transfer: the dossiers in the bag, where the bag was written, its
@@ -41,13 +61,14 @@ class Transfer(Persistent):
     cancel_reason = ""
     zip_path = None
 
-    def __init__(self, number, fonds_code, fonds_name, dossiers, created_by):
-        self.id = new_id()
+    def __init__(self, number, fonds_code, fonds_name, dossiers, created_by, transfer_id=None,
+                 created=None):
+        self.id = transfer_id or new_id()
         self.number = number
         self.fonds_code = fonds_code
         self.fonds_name = fonds_name
         self.dossiers = tuple(dict(d) for d in dossiers)   # snapshot: id, file_code, title...
-        self.created = utcnow()
+        self.created = created or utcnow()
         self.created_by = created_by
         self.bag_name = None
         self.bag_dir = None

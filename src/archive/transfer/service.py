@@ -13,6 +13,7 @@ import datetime
 from ..errors import NotFound, ValidationFailed
 from ..i18n import _
 from ..resources import Dossier, utcnow
+from ..resources.base import new_id
 from . import bag as baglib
 from .errors import (
     AlreadyTransferred, MixedFonds, NoTransfers, NothingToTransfer, NotDueForTransfer,
@@ -111,23 +112,53 @@ def select_due(root, fonds_code=None, year=None, dossier_ids=None, today=None):
 
 def export_transfer(root, registry, actor, dossiers, out_dir, doc_type_name=None, make_zip=False):
     """Write the bag of ``dossiers`` (see ``select_due``) under ``out_dir``,
-    record the Transfer and mark the dossiers pending.  Every dossier is
-    checked again here.  Raises the errors of ``check_transferable``,
-    MixedFonds, NothingToTransfer, BagExists, BagIntegrityError.  The bag is
-    removed again when the transaction does not commit."""
+    record the Transfer and mark the dossiers pending, all in the caller's
+    transaction (the script; the web and the API queue a job instead:
+    ``archive.transfer.job``).  Every dossier is checked again here.  Raises
+    the errors of ``check_transferable``, MixedFonds, NothingToTransfer,
+    BagExists, BagIntegrityError.  The bag is removed again when the
+    transaction does not commit."""
     dossiers = list(dossiers)
+    fonds = check_selection(root, dossiers)
+    transfers = transfers_of(root)
+    now = utcnow()
+    number = transfers.next_number(now.year)
+    transfer_id = new_id()
+    name = bag_name(number, fonds.code)
+    result = baglib.write_bag(out_dir, name, fonds, dossiers, number, transfer_id,
+                              now.isoformat(), actor, doc_type_name, make_zip=make_zip)
+    _remove_unless_committed(root, result.path)
+    if result.zip_path:
+        _remove_unless_committed(root, result.zip_path)
+    return record_export(root, registry, actor, dossiers, fonds, number, transfer_id, {
+        "bag_name": result.name, "bag_dir": result.path, "zip_path": result.zip_path,
+        "payload_oxum": result.payload_oxum, "counts": result.counts}, created=now)
+
+
+def bag_name(number, fonds_code):
+    return f"{number}-{fonds_code}"
+
+
+def check_selection(root, dossiers):
+    """The fonds of ``dossiers`` after checking each may go into a transfer
+    now (NothingToTransfer, MixedFonds, the reasons of check_transferable)."""
     if not dossiers:
         raise NothingToTransfer()
-    fonds_codes = {d.fonds.code for d in dossiers}
-    if len(fonds_codes) > 1:
+    if len({d.fonds.code for d in dossiers}) > 1:
         raise MixedFonds()
     fonds = dossiers[0].fonds
     due = set(due_ids(root, fonds.code))
     for dossier in dossiers:
         check_transferable(root, dossier, due)
+    return fonds
+
+
+def record_export(root, registry, actor, dossiers, fonds, number, transfer_id, bag, created=None):
+    """Record the Transfer of a bag written for ``dossiers`` (already
+    checked) and mark them pending; fires TransferExported.  ``bag``: dict
+    of bag_name, bag_dir, zip_path, payload_oxum, counts (dossiers, records,
+    files, bytes)."""
     transfers = transfers_of(root)
-    now = utcnow()
-    number = transfers.next_number(now.year)
     snapshot = []
     for dossier in dossiers:
         files = [f for r in dossier.values() for f in r.values()]
@@ -135,27 +166,23 @@ def export_transfer(root, registry, actor, dossiers, out_dir, doc_type_name=None
                          "start_date": dossier.start_date, "end_date": dossier.end_date,
                          "doc_total": dossier.doc_total, "page_total": dossier.page_total,
                          "files": len(files), "bytes": sum(f.size for f in files)})
-    transfer = Transfer(number, fonds.code, fonds.name, snapshot, actor.login)
-    name = f"{number}-{fonds.code}"
-    result = baglib.write_bag(out_dir, name, fonds, dossiers, number, transfer.id,
-                              now.isoformat(), actor, doc_type_name)
-    _remove_unless_committed(root, result.path)
-    transfer.bag_name = result.name
-    transfer.bag_dir = result.path
-    transfer.payload_oxum = result.payload_oxum
-    transfer.file_total = result.counts["files"]
-    transfer.byte_total = result.counts["bytes"]
-    if make_zip:
-        transfer.zip_path = baglib.zip_bag(result.path, result.path + ".zip")
-        _remove_unless_committed(root, transfer.zip_path)
+    transfer = Transfer(number, fonds.code, fonds.name, snapshot, actor.login,
+                        transfer_id=transfer_id, created=created)
+    counts = bag["counts"]
+    transfer.bag_name = bag["bag_name"]
+    transfer.bag_dir = bag["bag_dir"]
+    transfer.zip_path = bag.get("zip_path")
+    transfer.payload_oxum = bag["payload_oxum"]
+    transfer.file_total = counts["files"]
+    transfer.byte_total = counts["bytes"]
     transfers.add(transfer.id, transfer)
     for dossier in dossiers:
         dossier.transfer_pending = transfer.id
         reindex_dossier(root, dossier)
     registry.notify(TransferExported(transfer, actor, {
         "number": number, "fonds": fonds.code, "dossiers": [d.file_code for d in dossiers],
-        "files": result.counts["files"], "bytes": result.counts["bytes"],
-        "bag": result.path, "payload_oxum": result.payload_oxum}))
+        "files": counts["files"], "bytes": counts["bytes"],
+        "bag": bag["bag_dir"], "payload_oxum": bag["payload_oxum"]}))
     return transfer
 
 
