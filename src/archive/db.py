@@ -30,6 +30,23 @@ def archive_root(request):
     return root_factory(request)
 
 
+def read_snapshot(db, fn):
+    """``fn(root)`` on a connection of its own, in a transaction that is
+    aborted afterwards: a consistent snapshot to read from, for the run phase
+    of a job (which may take long, outside the job's own transactions, and
+    must not conflict with its lease renewals)."""
+    tm = transaction.TransactionManager(explicit=True)
+    conn = db.open(tm)
+    try:
+        tm.begin()
+        try:
+            return fn(conn.root()[ROOT_KEY])
+        finally:
+            tm.abort()
+    finally:
+        conn.close()
+
+
 def registry_db(registry):
     """The ZODB database pyramid_zodbconn opened for this application."""
     return registry._zodb_databases[""]

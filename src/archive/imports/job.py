@@ -12,9 +12,8 @@ run imported.  A refused manifest ends the job as done with
 """
 import os
 
-import transaction
 
-from archive.db import ROOT_KEY
+from archive.db import read_snapshot
 from archive.events import Actor
 from archive.i18n import _
 from archive.resources.base import utcnow
@@ -69,22 +68,6 @@ def jobs_of_fonds(root, code, limit=20):
     return out
 
 
-def read_only(db, fn):
-    """``fn(root)`` on a connection of its own, in a transaction that is
-    aborted: validating a large manifest (hashing every file) takes long,
-    and must not be retried because the job's lease was renewed meanwhile."""
-    tm = transaction.TransactionManager(explicit=True)
-    conn = db.open(tm)
-    try:
-        tm.begin()
-        try:
-            return fn(conn.root()[ROOT_KEY])
-        finally:
-            tm.abort()
-    finally:
-        conn.close()
-
-
 class ImportHandler:
     """Job handler of kind ``import`` (contract: /work/coord/contracts.md, Jobs)."""
 
@@ -109,7 +92,7 @@ class ImportHandler:
             raise JobFailed(exc.message)
         ctx.progress(0, 0, "đang kiểm tra manifest.csv")
         try:
-            plan = check_manifest(lambda fn: read_only(ctx.db, fn), folder, settings,
+            plan = check_manifest(lambda fn: read_snapshot(ctx.db, fn), folder, settings,
                                   translate=translate, only_fonds=prepared["fonds"])
         except ManifestInvalid as exc:
             return {"refused": True, "problem_count": len(exc.problems),

@@ -27,9 +27,7 @@ bag without a transfer is left to be taken for one.
 import hashlib
 import os
 
-import transaction
-
-from ..db import ROOT_KEY
+from ..db import read_snapshot
 from ..errors import ArchiveError
 from ..events import Actor
 from ..i18n import _
@@ -205,22 +203,6 @@ def files_changed(number, code):
                        mapping={"number": number, "code": code}))
 
 
-def read_only(db, fn):
-    """``fn(root)`` on a connection of its own, in a transaction that is
-    aborted afterwards (a consistent snapshot to read from, written to by
-    nobody, with no lease check: the run may take long)."""
-    tm = transaction.TransactionManager(explicit=True)
-    conn = db.open(tm)
-    try:
-        tm.begin()
-        try:
-            return fn(conn.root()[ROOT_KEY])
-        finally:
-            tm.abort()
-    finally:
-        conn.close()
-
-
 # ------------------------------------------------------------------ the handler
 
 class TransferExportHandler:
@@ -273,7 +255,7 @@ class TransferExportHandler:
                                              prepared["created"], prepared["login"],
                                              doc_type_name)
 
-            planned, info, counts = read_only(ctx.db, metadata)
+            planned, info, counts = read_snapshot(ctx.db, metadata)
             if [(f["stored_id"], f["bag_path"], f["sha256"]) for f in planned] != \
                     [(f["stored_id"], f["bag_path"], f["sha256"]) for f in files]:
                 raise files_changed(number, name)
