@@ -12,7 +12,6 @@ run imported.  A refused manifest ends the job as done with
 """
 import os
 
-
 from archive.db import read_snapshot
 from archive.events import Actor
 from archive.i18n import _
