@@ -14,6 +14,8 @@ import pytest
 from conftest import read_root
 from live import ADMIN_PASSWORD, HERE, poll, write_ini
 
+from archive.children import kill_group
+
 BIN = os.path.dirname(sys.executable)
 LEASE = 2.0
 HANDLERS = "sleep:jobkinds.SleepHandler"
@@ -47,8 +49,10 @@ class Cluster:
         self.env = dict(os.environ, ARCHIVE_ADMIN_PASSWORD=ADMIN_PASSWORD,
                         PYTHONPATH=os.pathsep.join([HERE, os.environ.get("PYTHONPATH", "")]))
         self.workers = []
+        # each child in a session of its own: close() kills what it started too
         self.zeo = subprocess.Popen([os.path.join(BIN, "archive-zeo"), self.ini],
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
         from archive.scripts.zeo import paths_for, wait_until_alive
 
         assert wait_until_alive(paths_for(self.ini).socket, timeout=60, process=self.zeo)
@@ -60,7 +64,7 @@ class Cluster:
     def start_worker(self, *args):
         log = open(self.app_dir / f"worker{uuid.uuid4().hex[:8]}.log", "wb")
         process = subprocess.Popen(command("archive-worker") + [self.ini, *args], env=self.env,
-                                   stdout=log, stderr=subprocess.STDOUT)
+                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         process.log_path = log.name
         self.workers.append(process)
         return process
@@ -82,8 +86,8 @@ class Cluster:
                 try:
                     process.wait(30)
                 except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+                    pass
+            kill_group(process)   # and whatever it left running
         self.workers = []
 
     def close(self):
@@ -92,7 +96,10 @@ class Cluster:
         self.stop_workers()
         close_app(self.app)
         self.zeo.terminate()
-        self.zeo.wait(30)
+        try:
+            self.zeo.wait(30)
+        finally:
+            kill_group(self.zeo)
 
 
 @pytest.fixture(scope="module")
