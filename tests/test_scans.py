@@ -181,7 +181,7 @@ def test_page_images_leave_the_disk_as_soon_as_read(tmp_path, monkeypatch):
     on_disk = []
 
     def progress(done, total):
-        on_disk.append(len(list((tmp_path / "w" / "scan-pages").glob("*.tif"))))
+        on_disk.append(len(list((tmp_path / "w" / "scan-pages").iterdir())))
 
     (tmp_path / "w").mkdir()
     run = scans.ScanRun(str(path), "application/pdf", facts, options, str(tmp_path / "w"),
@@ -189,7 +189,7 @@ def test_page_images_leave_the_disk_as_soon_as_read(tmp_path, monkeypatch):
     pages = run.run(str(tmp_path / "out.pdf"))
     assert [CODE in text for text, _conf in pages] == [True, True, True]
     assert on_disk and max(on_disk) <= 1, on_disk
-    assert list((tmp_path / "w" / "scan-pages").glob("*.tif")) == []
+    assert list((tmp_path / "w" / "scan-pages").iterdir()) == []
 
 
 def test_page_the_scanner_already_turned_keeps_its_rotate(tmp_path):
@@ -210,3 +210,23 @@ def test_page_the_scanner_already_turned_keeps_its_rotate(tmp_path):
     (words,) = word_boxes(result.rendition_path)
     (y,) = [y for text, _x, y in words if CODE in text]
     assert abs(y - CODE_TOP_PT) < 4
+
+
+@pytest.mark.parametrize("jfif", [True, False])
+def test_a_scanner_jpeg_goes_to_tesseract_byte_for_byte_with_its_resolution(tmp_path, jfif):
+    """The JPEG of a scan page is handed on without decoding; its JFIF
+    density says the page's resolution, whether it had a JFIF segment or not."""
+    from archive.digitise import scans
+
+    out = io.BytesIO()
+    render_page(TEXT, size=(1240, 600), mode="L").save(out, "JPEG", quality=85, dpi=(72, 72))
+    data = out.getvalue()
+    if not jfif:   # as some scanners write: no APP0 segment
+        assert data[2:4] == b"\xff\xe0"
+        length = int.from_bytes(data[4:6], "big")
+        data = data[:2] + data[4 + length:]
+    fixed = scans.jfif_with_density(data, 150)
+    with Image.open(io.BytesIO(fixed)) as im, Image.open(io.BytesIO(data)) as before:
+        assert im.info["dpi"] == (150, 150)
+        assert im.tobytes() == before.tobytes()
+    assert fixed.endswith(data[-1000:])

@@ -386,6 +386,20 @@ def hocr_text(root):
 
 # --------------------------------------------------------------------------- OCRmyPDF
 
+WARM_MODULES = ("img2pdf", "pikepdf.pdfa", "pypdf", "PIL.TiffImagePlugin",
+                "archive.digitise.office", "archive.digitise.pdfa", "archive.digitise.scans")
+
+
+def warm():
+    """Import what a run needs and ask Tesseract its version, ahead of the
+    first job (``archive.jobs.Worker.warm``)."""
+    import importlib
+
+    for name in WARM_MODULES:
+        importlib.import_module(name)
+    tesseract_version()
+
+
 def _version(module):
     try:
         return __import__(module).__version__

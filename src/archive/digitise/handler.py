@@ -14,6 +14,10 @@ log = logging.getLogger(__name__)
 
 
 class OcrHandler:
+    @staticmethod
+    def warm():
+        engine.warm()
+
     def prepare(self, root, job, registry):
         stored = root.objectmap.get(job.payload.get("file_id"))
         if not isinstance(stored, StoredFile):

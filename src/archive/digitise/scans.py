@@ -6,7 +6,8 @@ are one picture each.  For those the run costs little more than Tesseract
 itself (``bench/ocr.py``):
 
 - the page images are read out of the PDF as they are (no rasterising) and
-  handed to Tesseract as uncompressed TIFF with their resolution;
+  handed to Tesseract with their resolution: a scanner's JPEG byte for byte,
+  anything else as an uncompressed TIFF;
 - one ``tesseract`` process per core reads a list of pages (a chunk), so its
   models are loaded once per chunk, and writes hOCR (the text, word
   confidences, line geometry) and a text-only PDF (``textonly_pdf``) in the
@@ -31,6 +32,7 @@ import math
 import os
 import re
 import statistics
+import struct
 import subprocess
 import time
 
@@ -147,23 +149,54 @@ def page_rotation(page):
     return turn
 
 
-def extract_page(image, matrix, turn, out_path):
-    """The page's picture as an uncompressed TIFF for Tesseract, turned
-    clockwise by ``turn`` degrees, with its resolution on the page."""
+def extract_page(image, matrix, turn, base, raw_ok=True):
+    """Write the page's picture for Tesseract, turned clockwise by ``turn``
+    degrees, with its resolution on the page; returns (path, dpi).
+
+    A plain JPEG (DCT, grey or RGB, 8 bits) that needs no turning is written
+    as it is, its JFIF density set to the page's resolution: no decoding and
+    encoding again.  Anything else becomes an uncompressed TIFF."""
     import pikepdf
 
+    try:
+        width = int(image.Width)
+    except (AttributeError, TypeError, ValueError):
+        raise Unsuitable("picture without a width")
+    dpi = width / (matrix[0] / 72.0)
+    dpi = int(round(dpi)) if 50 <= dpi <= 2400 else 300
+    if raw_ok and not turn and _plain_jpeg(image):
+        path = base + ".jpg"
+        with open(path, "wb") as fh:
+            fh.write(jfif_with_density(image.read_raw_bytes(), dpi))
+        return path, dpi
     try:
         pil = pikepdf.PdfImage(image).as_pil_image()
     except Exception as exc:
         raise Unsuitable(f"picture not decodable: {exc}")
     if pil.mode not in ("1", "L", "RGB"):
         pil = pil.convert("RGB")
-    dpi = pil.width / (matrix[0] / 72.0)
-    dpi = int(round(dpi)) if 50 <= dpi <= 2400 else 300
     if turn:
         pil = pil.transpose(TRANSPOSE[turn])
-    pil.save(out_path, "TIFF", dpi=(dpi, dpi))
-    return pil.size, dpi
+    path = base + ".tif"
+    pil.save(path, "TIFF", dpi=(dpi, dpi))
+    return path, dpi
+
+
+def _plain_jpeg(image):
+    return (image.get("/Filter") in ("/DCTDecode", ["/DCTDecode"])
+            and image.get("/ColorSpace") in ("/DeviceGray", "/DeviceRGB")
+            and int(image.get("/BitsPerComponent", 8)) == 8
+            and "/Decode" not in image and "/SMask" not in image and "/Mask" not in image)
+
+
+def jfif_with_density(data, dpi):
+    """The JPEG ``data`` with a JFIF segment saying ``dpi`` (set in the one
+    it has, or put first if it has none)."""
+    density = struct.pack(">BHH", 1, dpi, dpi)   # units: dots per inch
+    if data[2:4] == b"\xff\xe0" and data[6:11] == b"JFIF\x00":
+        return data[:13] + density + data[18:]
+    segment = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x02" + density + b"\x00\x00"
+    return data[:2] + segment + data[2:]
 
 
 # --------------------------------------------------------------------------- Tesseract
@@ -361,8 +394,7 @@ class ScanRun:
             for number, page_obj in enumerate(pdf.pages, start=1):
                 image, matrix = image_placement(page_obj)   # every page, before any OCR
                 pages.append({"number": number, "image": image, "matrix": matrix,
-                              "turn": page_rotation(page_obj),
-                              "path": os.path.join(self.folder, f"{number:06d}.tif")})
+                              "turn": page_rotation(page_obj)})
             def report(done):
                 self.progress(min(done, len(pages)), len(pages))
             reader.read(pages, self._extract, self._first_read,
@@ -372,22 +404,27 @@ class ScanRun:
             self._save_pdfa(pdf, output)
         return [(p["text"], p["confidence"]) for p in pages]
 
-    @staticmethod
-    @staticmethod
-    def _extract(page, turn=None, suffix=""):
+    def _extract(self, page, turn=None, suffix="", raw_ok=True):
         """Write the page's picture for Tesseract (turned by ``turn``, by
         default the page's own turn); its path."""
-        path = page["path"].replace(".tif", suffix + ".tif")
-        page["size"], page["dpi"] = extract_page(page["image"], page["matrix"],
-                                                 page["turn"] if turn is None else turn, path)
+        path, page["dpi"] = extract_page(page["image"], page["matrix"],
+                                         page["turn"] if turn is None else turn,
+                                         os.path.join(self.folder, f"{page['number']:06d}{suffix}"),
+                                         raw_ok)
+        page.setdefault("written", []).append(path)
         return path
 
     def _first_read(self, page, element, text_pdf, index):
-        os.remove(page["path"])   # a second pass, if any, writes it again: disk stays small
+        self._forget_images(page)   # a second pass, if any, writes it again: disk stays small
         text, confidence = self.read_page(element)
         upright, slope = line_geometry(element)
         page.update(hocr=element, text_pdf=text_pdf, text_index=index, text=text,
                     confidence=confidence, upright=upright, skew=deskew_angle(slope), levelled=False)
+
+    @staticmethod
+    def _forget_images(page):
+        for path in page.pop("written", ()):
+            os.remove(path)
 
     def _doubtful(self, page):
         """Lines standing upright, or a low confidence: maybe turned."""
@@ -407,7 +444,7 @@ class ScanRun:
         try:
             return detect_orientation(path, self.options)
         finally:
-            os.remove(path)
+            self._forget_images(page)
 
     def _second_pass(self, reader, pages):
         """Read again, from a better image, the pages that seem turned (as
@@ -432,7 +469,7 @@ class ScanRun:
 
     def _better_image(self, page):
         turn, skew = page["again"]
-        path = self._extract(page, (page["turn"] + turn) % 360, "-2")
+        path = self._extract(page, (page["turn"] + turn) % 360, "-2", raw_ok=False)
         if skew:
             with Image.open(path) as im:
                 if im.mode == "1":
@@ -440,11 +477,10 @@ class ScanRun:
                 white = 255 if im.mode == "L" else (255, 255, 255)
                 im.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=white).save(
                     path, "TIFF", dpi=(page["dpi"],) * 2)
-        page["again_path"] = path
         return path
 
     def _second_read(self, page, element, text_pdf, index):
-        os.remove(page.pop("again_path"))
+        self._forget_images(page)
         text, confidence = self.read_page(element)
         upright, slope = line_geometry(element)
         if self._score(upright, confidence) <= self._score(page["upright"], page["confidence"]):

@@ -201,6 +201,21 @@ class Worker:
                                       name=f"archive-jobs-{slot.index}")
             self.threads.append(thread)
             thread.start()
+        threading.Thread(target=self.warm, daemon=True, name="archive-jobs-warm").start()
+
+    def warm(self):
+        """Let each handler with a ``warm()`` load what its first job would
+        (libraries, versions of the tools): the first job then runs as fast
+        as the next ones."""
+        for kind, handler in list(self.handlers.items()):
+            warm = getattr(handler, "warm", None)
+            if warm is None:
+                continue
+            try:
+                warm()
+            except Exception:
+                log.warning("job handler %s: warming up failed; its first job will load it", kind,
+                            exc_info=True)
 
     def wake(self):
         for slot in self.slots:
