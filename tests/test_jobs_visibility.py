@@ -155,6 +155,8 @@ def test_an_archivist_sees_on_the_page_only_the_jobs_of_their_fonds_and_their_ow
     assert "Không ngữ cảnh" not in pending.text and "Hồ sơ đã hủy" not in pending.text
     # beyond the last page: the last page
     assert titles(browser.get("/jobs/?state=failed&page=99")) == titles(second)
+    # the page says whose jobs it shows
+    assert first.html.find(id="jobs-scope") is not None
 
 
 def test_an_archivist_gets_404_for_the_jobs_of_another_fonds(world):
@@ -209,6 +211,7 @@ def test_an_administrator_sees_every_job(world):
     shown = counts(page)
     assert shown == read_root(world.wsgi, lambda root: {s: get_jobs(root).count(s) for s in STATES})
     assert shown["failed"] == 2 * N_FAILED + 2 and shown["pending"] == 4
+    assert page.html.find(id="jobs-scope") is None   # an administrator sees them all
     assert set(titles(page)) == {"Nhận dạng văn bản: bí mật A.pdf",
                                  "Nhận dạng văn bản: bí mật B.pdf", "Không ngữ cảnh",
                                  "Hồ sơ đã hủy"}

@@ -140,7 +140,7 @@ class JobQueueViews:
         return {"counts": [(s, translate(STATE_LABELS[s]), counts[s]) for s in STATES],
                 "state": state, "jobs": [job_summary(j, self.request) for j in jobs],
                 "number": number, "count": count, "total": total, "when": when,
-                "page_title": _("Công việc xử lý")}
+                "everything": seen.everything, "page_title": _("Công việc xử lý")}
 
 
 @view_defaults(context=Job, permission=perm.DIGITISE)
