@@ -211,11 +211,17 @@ def test_a_dossier_in_a_queued_export_is_neither_offered_nor_accepted(app, sourc
     page = browser.get(f"/fonds/{FONDS['code']}/transfer")
     assert first not in page.text and second in page.text
     assert number in page.text            # the fonds' recent export jobs
+    listing = browser.get("/transfers/")    # the export being made, with its progress page
+    row = listing.html.find(id="transfers-in-progress")
+    assert row is not None and number in row.text
+    assert row.find("a")["href"].endswith(f"/fonds/{FONDS['code']}/transfer-job?id={job_id_of(queued)}")
     refused = admin.post(f"/api/v1/fonds/{FONDS['code']}/transfers", {"dossiers": [first]},
                          status=409)
     assert number in refused.json["error"]["message"]
     run_jobs(wsgi)
     assert job_of(wsgi, job_id_of(queued))["state"] == "done"
+    after = browser.get("/transfers/").html.find(id="transfers-in-progress")
+    assert after is None or number not in after.text
 
 
 def test_not_enough_disk_space_is_refused_before_anything_is_queued(app):

@@ -138,9 +138,13 @@ def export_progress(context, request):
 def list_transfers(context, request):
     visible = [t for t in service.list_transfers(archive_root(request))
                if request.has_permission(perm.VIEW, t)]
-    fonds = [f for f in archive_root(request)["fonds"].values()
-             if request.has_permission(perm.TRANSFER, f)]
-    return {"page": Page.from_request(request, visible), "fonds": fonds,
+    root = archive_root(request)
+    fonds = [f for f in root["fonds"].values() if request.has_permission(perm.TRANSFER, f)]
+    # exports still being written (queued or running jobs), for the fonds one may transfer
+    making = [(f, job) for f in fonds for job in transfer_job.jobs_of_fonds(root, f.code)
+              if job.state in ("pending", "running")]
+    return {"page": Page.from_request(request, visible), "fonds": fonds, "making": making,
+            "job_states": JOB_STATES, "job_url": lambda f, job: job_url(request, f, job),
             "page_title": _("Nộp lưu vào lưu trữ lịch sử")}
 
 
