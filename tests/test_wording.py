@@ -74,3 +74,27 @@ def test_states_and_buttons_have_their_own_message_ids():
     assert 'i18n:translate="">Không duyệt</a>' in disposal
     assert localizer.translate(DISPOSAL_STATES["rejected"]) == "Not approved"
     assert localizer.translate(_("Không duyệt")) == "Do not approve"
+
+
+def test_object_types_and_report_header_are_singular():
+    """The audit trail's object types are one thing each ("File", "Job"), not
+    the plural page and heading names; the report files' first row names the
+    report's type."""
+    from archive.i18n import _
+    from archive.views.site import OBJECT_TYPES
+
+    localizer = english()
+    assert localizer.translate(OBJECT_TYPES["StoredFile"]) == "File"
+    assert localizer.translate(OBJECT_TYPES["Job"]) == "Job"
+    assert localizer.translate(_("Tệp")) == "Files" and localizer.translate(_("Công việc xử lý")) == "Jobs"
+    from types import SimpleNamespace
+
+    from archive.reports import get_kind
+    from archive.reports.writers import info_lines
+
+    import datetime
+
+    report = SimpleNamespace(kind=get_kind("statistics"), fonds=None, year=None, rows=[],
+                             generated=datetime.datetime(2026, 11, 29, 9, 0))
+    first = info_lines(report, localizer.translate)[0]
+    assert first[0] == "Report type" and first[1] == localizer.translate(get_kind("statistics").title)

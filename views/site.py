@@ -142,9 +142,9 @@ OBJECT_TYPES = {
     "Fonds": _("Phông"),
     "Dossier": _("Hồ sơ"),
     "Record": _("Văn bản"),
-    "StoredFile": _("Tệp"),
+    "StoredFile": _("Tệp tin"),         # one file ("Tệp" is the files of a document)
     "User": _("Người dùng"),
-    "Job": _("Công việc xử lý"),
+    "Job": _("Công việc"),              # one job ("Công việc xử lý" is the jobs page)
     "ScheduleEntry": _("Mục bảng thời hạn"),
 }
 

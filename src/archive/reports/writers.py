@@ -134,7 +134,7 @@ def info_lines(report, translate):
     fonds = report.fonds or translate(_("Tất cả"))
     year = str(report.year) if report.year else translate(_("Tất cả"))
     return [
-        (translate(_("Báo cáo")), translate(report.kind.title)),
+        (translate(_("Loại báo cáo")), translate(report.kind.title)),
         (translate(_("Phông")), fonds),
         (translate(report.kind.year_meaning), year),
         (translate(_("Số dòng")), str(len(report.rows))),
