@@ -18,11 +18,10 @@ from archive.resources import Fonds, new_id
 
 from .content import flash
 from .forms import ArchiveForm, FilesWidget
+from .jobs import STATE_LABELS as JOB_STATES
 from .uploads import max_upload, part_complete
 
 CHUNK = 1024 * 1024
-JOB_STATES = {"pending": _("Đang chờ"), "running": _("Đang chạy"), "done": _("Đã xong"),
-              "failed": _("Thất bại")}
 
 
 class ZipWidget(FilesWidget):

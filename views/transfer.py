@@ -36,10 +36,9 @@ from .content import flash
 from .files import content_disposition
 from .forms import ArchiveForm
 from .helpers import Page, actor_of
+from .jobs import STATE_LABELS as JOB_STATES
 
 MAX_CHOICES = 500   # a longer list is chosen with archive-transfer --year
-JOB_STATES = {"pending": _("Đang chờ"), "running": _("Đang chạy"), "done": _("Đã xong"),
-              "failed": _("Thất bại")}
 
 
 class TransferDownloaded(ArchiveEvent):
