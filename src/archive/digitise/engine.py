@@ -107,6 +107,12 @@ class Page:
     method: str = "ocr"          # "ocr" | "text-layer" | "extract"
     flagged: bool = False
 
+    @classmethod
+    def read(cls, number, text, confidence, options):
+        """A page Tesseract read, flagged for review below the threshold."""
+        flagged = confidence is not None and confidence < options.review_threshold
+        return cls(number, text, confidence, "ocr", flagged)
+
 
 @dataclass
 class Result:
@@ -127,6 +133,12 @@ class Result:
     ocr_seconds: float = 0.0
     ocr_pages: int = 0
     engine: str = ""
+
+    def rendition_made(self, path, pdfa=True, note=""):
+        self.rendition_path = path
+        self.rendition_status = "done"
+        self.rendition_pdfa = pdfa
+        self.rendition_note = note
 
 
 # --------------------------------------------------------------------------- checks
@@ -417,10 +429,19 @@ def tesseract_version():
 
 
 def engine_versions(path="ocrmypdf"):
-    """What read the file: OCRmyPDF, or (scans) Tesseract and pikepdf."""
-    if path == "scan":
-        return f"{tesseract_version()}; pikepdf {_version('pikepdf')} (PDF/A-2b)"
-    return f"OCRmyPDF {_version('ocrmypdf')}; {tesseract_version()}"
+    """What read the file and made its rendition: OCRmyPDF; or, for a plain
+    scan, Tesseract and pikepdf; for an office document, LibreOffice and
+    pikepdf; for a born-digital PDF, pikepdf."""
+    pdfa = f"pikepdf {_version('pikepdf')} (PDF/A-2b)"
+    return {"scan": f"{tesseract_version()}; {pdfa}", "office": f"LibreOffice; {pdfa}",
+            "pdf": pdfa}.get(path) or f"OCRmyPDF {_version('ocrmypdf')}; {tesseract_version()}"
+
+
+def remove_work(path):
+    """Remove a run's work folder, unless ARCHIVE_OCR_KEEP asks to keep it
+    (when debugging)."""
+    if path and not os.environ.get("ARCHIVE_OCR_KEEP"):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def ocrmypdf_command(source, output, options, facts):
@@ -554,9 +575,7 @@ def _ocr(path, facts, workdir, options, result, progress):
     for number in range(1, (facts.page_count or 0) + 1):
         hocr = os.path.join(folder, f"{number:06d}_ocr_hocr.hocr") if folder else None
         if hocr and os.path.exists(hocr):
-            text, confidence = hocr_page(hocr)
-            flagged = confidence is not None and confidence < options.review_threshold
-            pages.append(Page(number, text, confidence, "ocr", flagged))
+            pages.append(Page.read(number, *hocr_page(hocr), options))
             result.ocr_pages += 1
         elif has_text[number - 1]:
             pages.append(Page(number, text_layer[number - 1], None, "text-layer"))
@@ -564,11 +583,8 @@ def _ocr(path, facts, workdir, options, result, progress):
             missing += 1
             pages.append(Page(number, "", None, "ocr"))
     if code in (0, EXIT_PDFA_FAILED) and os.path.exists(output):
-        result.rendition_path = output
-        result.rendition_status = "done"
-        result.rendition_pdfa = code == 0
-        if code == EXIT_PDFA_FAILED:
-            result.rendition_note = _("OCRmyPDF không xác nhận được bản chuyển đổi đạt PDF/A.")
+        result.rendition_made(output, code == 0, "" if code == 0 else
+                              _("OCRmyPDF không xác nhận được bản chuyển đổi đạt PDF/A."))
     elif missing and code == EXIT_ENCRYPTED:
         raise errors.EncryptedPdf()
     elif missing and code in (EXIT_INPUT_FILE, EXIT_ALREADY_DONE):
@@ -589,8 +605,7 @@ def _ocr(path, facts, workdir, options, result, progress):
     result.pages = pages
     kinds = {page.method for page in pages}
     result.method = kinds.pop() if len(kinds) == 1 else "mixed"
-    if folder and not os.environ.get("ARCHIVE_OCR_KEEP"):  # kept only when debugging
-        shutil.rmtree(folder, ignore_errors=True)
+    remove_work(folder)
 
 
 def _scan(source, facts, workdir, options, result, progress, output):
@@ -605,17 +620,13 @@ def _scan(source, facts, workdir, options, result, progress, output):
         log.info("not a plain scan, OCRmyPDF takes it: %s", exc)
         return False
     finally:
-        if not os.environ.get("ARCHIVE_OCR_KEEP"):  # kept only when debugging
-            shutil.rmtree(run.folder, ignore_errors=True)
+        remove_work(run.folder)
     result.engine = engine_versions("scan")
-    for number, (text, confidence) in enumerate(pages, start=1):
-        flagged = confidence is not None and confidence < options.review_threshold
-        result.pages.append(Page(number, text, confidence, "ocr", flagged))
+    result.pages = [Page.read(number, text, confidence, options)
+                    for number, (text, confidence) in enumerate(pages, start=1)]
     result.ocr_pages = len(pages)
     result.method = "ocr"
-    result.rendition_path = output
-    result.rendition_status = "done"
-    result.rendition_pdfa = True
+    result.rendition_made(output)
     return True
 
 
@@ -638,13 +649,9 @@ def _office_rendition(path, media_type, workdir, options, result):
         result.rendition_note = exc.message
         return
     finally:
-        if not os.environ.get("ARCHIVE_OCR_KEEP"):  # kept only when debugging
-            shutil.rmtree(os.path.join(workdir, "office"), ignore_errors=True)
-    result.engine = f"LibreOffice; pikepdf {_version('pikepdf')} (PDF/A-2b)"
-    result.rendition_path = output
-    result.rendition_status = "done"
-    result.rendition_pdfa = confirmed
-    result.rendition_note = note
+        remove_work(os.path.join(workdir, "office"))
+    result.engine = engine_versions("office")
+    result.rendition_made(output, confirmed, note)
 
 
 def _born_digital(path, facts, result, output):
@@ -655,11 +662,9 @@ def _born_digital(path, facts, result, output):
 
     if not pdfa.declare(path, output):
         return False
-    result.engine = f"pikepdf {_version('pikepdf')} (PDF/A-2b)"
+    result.engine = engine_versions("pdf")
     result.pages = [Page(number, text, None, "text-layer")
                     for number, text in enumerate(facts.page_texts, start=1)]
     result.method = "text-layer"
-    result.rendition_path = output
-    result.rendition_status = "done"
-    result.rendition_pdfa = True
+    result.rendition_made(output)
     return True
