@@ -356,6 +356,8 @@ def office_text(path, media_type):
 
 
 _WCONF = re.compile(r"x_wconf\s+(\d+)")
+# the hOCR elements that are lines of text
+LINE_CLASSES = ("ocr_line", "ocr_header", "ocr_caption", "ocr_textfloat")
 
 
 def hocr_page(path):
@@ -376,7 +378,7 @@ def hocr_text(root):
     lines, confs = [], []
     for element in root.iter():
         cls = element.get("class", "")
-        if cls in ("ocr_line", "ocr_header", "ocr_caption", "ocr_textfloat"):
+        if cls in LINE_CLASSES:
             words = []
             for word in element.iter():
                 if word.get("class") == "ocrx_word":

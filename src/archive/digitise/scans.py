@@ -38,8 +38,9 @@ import time
 
 from PIL import Image
 
-from . import errors, pdfa
 from ..children import die_with_parent, kill_group
+from . import errors, pdfa
+from .engine import LINE_CLASSES
 
 log = logging.getLogger(__name__)
 
@@ -333,7 +334,7 @@ def line_geometry(page_element):
     upright = lying = 0
     slopes = []
     for element in page_element.iter():
-        if element.get("class") not in ("ocr_line", "ocr_header", "ocr_caption", "ocr_textfloat"):
+        if element.get("class") not in LINE_CLASSES:
             continue
         words = sum(1 for w in element.iter() if w.get("class") == "ocrx_word"
                     and "".join(w.itertext()).strip())
@@ -414,12 +415,17 @@ class ScanRun:
         page.setdefault("written", []).append(path)
         return path
 
-    def _first_read(self, page, element, text_pdf, index):
-        self._forget_images(page)   # a second pass, if any, writes it again: disk stays small
+    def _reading(self, element, text_pdf, index):
+        """What one pass read of a page: its text, confidence, line geometry
+        and where its text page is."""
         text, confidence = self.read_page(element)
         upright, slope = line_geometry(element)
-        page.update(hocr=element, text_pdf=text_pdf, text_index=index, text=text,
-                    confidence=confidence, upright=upright, skew=deskew_angle(slope), levelled=False)
+        return {"hocr": element, "text_pdf": text_pdf, "text_index": index, "text": text,
+                "confidence": confidence, "upright": upright, "skew": deskew_angle(slope)}
+
+    def _first_read(self, page, element, text_pdf, index):
+        self._forget_images(page)   # a second pass, if any, writes it again: disk stays small
+        page.update(self._reading(element, text_pdf, index), levelled=False)
 
     @staticmethod
     def _forget_images(page):
@@ -481,15 +487,14 @@ class ScanRun:
 
     def _second_read(self, page, element, text_pdf, index):
         self._forget_images(page)
-        text, confidence = self.read_page(element)
-        upright, slope = line_geometry(element)
-        if self._score(upright, confidence) <= self._score(page["upright"], page["confidence"]):
+        again = self._reading(element, text_pdf, index)
+        if self._score(again["upright"], again["confidence"]) <= self._score(page["upright"],
+                                                                             page["confidence"]):
             return
         turn, skew = page["again"]
-        page.update(hocr=element, text_pdf=text_pdf, text_index=index, text=text,
-                    confidence=confidence, upright=upright, turn=(page["turn"] + turn) % 360,
-                    # a levelled image's text lies level: over the levelled page
-                    skew=deskew_angle(slope) if turn else skew, levelled=not turn)
+        if not turn:
+            again["skew"] = skew   # a levelled image's text lies level: over the levelled page
+        page.update(again, turn=(page["turn"] + turn) % 360, levelled=not turn)
 
     def _compose(self, pdf, pages):
         import pikepdf
