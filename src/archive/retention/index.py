@@ -193,25 +193,26 @@ def due_for_disposal(root, year=None, until=None, fonds=None, include_held=False
     """Ids of dossiers whose period ends (1 January) in ``year``, or by
     ``until`` (default: this year), of ``fonds``, in ``states``; held ones only
     with ``include_held``.  Sorted by (fonds, file code)."""
-    idx = get_index(root)
-    if idx is None:
-        return []
-    if year is None and until is None:
-        until = this_year()
-    ids = _union_of(idx.disposal, _years(idx.disposal, year, until))
-    return _sorted(idx, _restrict(idx, ids, fonds, states, include_held))
+    return _due(root, "disposal", year, until, fonds, include_held, states)
 
 
 def due_for_transfer(root, year=None, until=None, fonds=None, include_held=False,
                      states=("closed",)):
     """Ids of permanent dossiers whose deadline for the historical archive is
     ``year`` or no later than ``until`` (default: this year)."""
+    return _due(root, "transfer", year, until, fonds, include_held, states)
+
+
+def _due(root, tree, year, until, fonds, include_held, states):
+    """The dossiers of the index's ``tree`` (year -> ids) due in ``year`` or
+    by ``until``, restricted and sorted as the callers say."""
     idx = get_index(root)
     if idx is None:
         return []
     if year is None and until is None:
         until = this_year()
-    ids = _union_of(idx.transfer, _years(idx.transfer, year, until))
+    by_year = getattr(idx, tree)
+    ids = _union_of(by_year, _years(by_year, year, until))
     return _sorted(idx, _restrict(idx, ids, fonds, states, include_held))
 
 
